@@ -1,0 +1,94 @@
+# Sentinelle — developer and CI entry points.
+#
+#   make venv          .venv with `pip install -e '.[dev]'` (redone when pyproject.toml changes)
+#   make run           the main job on the built-in demo: `sentinelle demo`
+#   make test          system packages + venv + throwaway PostgreSQL/PostGIS,
+#                      then ruff check, mypy and pytest (what .ci/run runs)
+#   make lint          ruff check src tests
+#   make typecheck     mypy (configured in pyproject.toml)
+#   make unit          pytest without PostgreSQL (-m "not postgres")
+#   make bench-ingest  benchmarks/bench_ingest.py against a throwaway PostgreSQL/PostGIS
+#   make pg-start / pg-stop   a PostgreSQL/PostGIS server to keep around while developing
+#   make clean         caches, build output, ./var; `make distclean` also removes .venv
+#
+# Variables: PYTHON (python3), VENV (.venv), PYTEST_WORKERS (2; 0 = no xdist),
+# PYTEST_ARGS, BENCH_ARGS, SENTINELLE_SHARED_DATA ($(CURDIR)/../shared/data).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+SENTINELLE_SHARED_DATA ?= $(CURDIR)/../shared/data
+export SENTINELLE_SHARED_DATA
+PYTEST_WORKERS ?= 2
+export PYTEST_WORKERS
+PYTEST_ARGS ?=
+export PYTEST_ARGS
+export VENV
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS))
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint typecheck unit bench-ingest system-deps \
+        pg-start pg-stop clean distclean
+
+help:
+	@sed -n '2,16p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+
+# --- virtualenv ----------------------------------------------------------------
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The stamp is newer than pyproject.toml once the install succeeded; the
+# interpreter is order-only so that re-creating .venv is not needed to re-install.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+# --- main job ------------------------------------------------------------------
+run: $(STAMP)
+	$(BIN)/sentinelle demo
+
+# --- checks --------------------------------------------------------------------
+system-deps:
+	bash scripts/install-system-deps.sh
+
+# Starts PostgreSQL+PostGIS, exports SENTINELLE_TEST_POSTGRES_URL, runs
+# ruff check / mypy / pytest -n $(PYTEST_WORKERS), always stops the server.
+test: system-deps $(STAMP)
+	bash scripts/run-tests.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	env -u SENTINELLE_TEST_POSTGRES_URL \
+	    $(BIN)/python -m pytest $(XDIST) -m "not postgres" $(PYTEST_ARGS)
+
+bench-ingest: system-deps $(STAMP)
+	bash scripts/run-tests.sh --with-pg $(BIN)/python benchmarks/bench_ingest.py $(BENCH_ARGS)
+
+# --- a server to keep while developing -------------------------------------------
+# eval "$(make -s pg-start)" exports SENTINELLE_TEST_POSTGRES_URL in your shell.
+pg-start:
+	@url=$$(bash scripts/pg-test-server.sh start) && \
+	    echo "export SENTINELLE_TEST_POSTGRES_URL=$$url SENTINELLE_BENCH_POSTGRES_URL=$$url"
+
+pg-stop:
+	bash scripts/pg-test-server.sh stop
+
+# --- housekeeping ----------------------------------------------------------------
+clean:
+	-bash scripts/pg-test-server.sh stop
+	rm -rf var build dist .pytest_cache .mypy_cache .ruff_cache src/*.egg-info
+	find src tests benchmarks -name __pycache__ -type d -prune -exec rm -rf {} + 2>/dev/null || true
+
+distclean: clean
+	rm -rf $(VENV)
