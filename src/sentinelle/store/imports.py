@@ -1,0 +1,119 @@
+"""The import log: every file that entered the store, its counts, and its rejected rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, insert, select, update
+
+from sentinelle.readers.problems import Problem
+from sentinelle.store.bulk import bulk_insert
+from sentinelle.store.schema import imports, rejected_rows
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    id: int
+    kind: str
+    file_name: str
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    counts: dict[str, Any]
+    vintage: str | None
+    message: str | None
+
+
+def start_import(
+    connection: Connection,
+    kind: str,
+    file_name: str,
+    file_sha256: str | None = None,
+    vintage: str | None = None,
+) -> int:
+    result = connection.execute(
+        insert(imports).values(
+            kind=kind,
+            file_name=file_name,
+            file_sha256=file_sha256,
+            vintage=vintage,
+            status="running",
+            started_at=now(),
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def finish_import(
+    connection: Connection,
+    import_id: int,
+    counts: Mapping[str, Any],
+    status: str = "done",
+    message: str | None = None,
+) -> None:
+    connection.execute(
+        update(imports)
+        .where(imports.c.id == import_id)
+        .values(status=status, finished_at=now(), counts=json.dumps(dict(counts)), message=message)
+    )
+
+
+def record_failed_import(connection: Connection, kind: str, file_name: str, message: str) -> int:
+    """Log a file that could not be ingested at all (its data was not written)."""
+    import_id = start_import(connection, kind, file_name)
+    finish_import(connection, import_id, {}, status="failed", message=message)
+    return import_id
+
+
+def save_problems(connection: Connection, import_id: int, problems: list[Problem]) -> int:
+    if not problems:
+        return 0
+    frame = pd.DataFrame(
+        {
+            "import_id": import_id,
+            "file": [p.file for p in problems],
+            "row": pd.array([p.row for p in problems], dtype="Int64"),
+            "column": [p.column for p in problems],
+            "value": [p.value for p in problems],
+            "reason": [p.reason for p in problems],
+        }
+    )
+    return bulk_insert(connection, rejected_rows, frame)
+
+
+def list_imports(connection: Connection, limit: int = 50) -> list[ImportRecord]:
+    rows = connection.execute(select(imports).order_by(imports.c.id.desc()).limit(limit))
+    return [
+        ImportRecord(
+            id=r.id,
+            kind=r.kind,
+            file_name=r.file_name,
+            status=r.status,
+            started_at=r.started_at,
+            finished_at=r.finished_at,
+            counts=json.loads(r.counts) if r.counts else {},
+            vintage=r.vintage,
+            message=r.message,
+        )
+        for r in rows
+    ]
+
+
+def load_problems(connection: Connection, import_id: int) -> list[Problem]:
+    rows = connection.execute(
+        select(rejected_rows)
+        .where(rejected_rows.c.import_id == import_id)
+        .order_by(rejected_rows.c.id)
+    )
+    return [Problem(r.file, r.row, r.column, r.value, r.reason) for r in rows]

@@ -1,0 +1,170 @@
+"""Tables of the store. Change them only together with a new Alembic migration
+(``store/migrations/versions``); a test checks that the migrations and these tables agree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeEngine
+
+from sentinelle.domain.events import EVENT_COLUMNS
+from sentinelle.store.geometry import Geometry
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def column_type(dtype: Any) -> TypeEngine[Any]:
+    """The SQL type for a column of the event schema."""
+    if isinstance(dtype, pd.StringDtype):
+        return Text()
+    name = str(dtype)
+    types: dict[str, TypeEngine[Any]] = {
+        "Int8": SmallInteger(),
+        "Int16": SmallInteger(),
+        "Int32": Integer(),
+        "Int64": BigInteger(),
+        "float64": Float(),
+        "boolean": Boolean(),
+        "datetime64[ns]": Date(),
+    }
+    return types[name]
+
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False),  # acled, ucdp, mission, acled-deletions, ...
+    Column("file_name", Text, nullable=False),
+    Column("file_sha256", String(64)),
+    Column("vintage", Text),
+    Column("status", String(20), nullable=False),  # running, done, failed
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("counts", Text),  # JSON: rows read, inserted, updated, rejected...
+    Column("message", Text),
+)
+
+rejected_rows = Table(
+    "rejected_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False, index=True),
+    Column("file", Text, nullable=False),
+    Column("row", Integer),
+    Column("column", Text),
+    Column("value", Text),
+    Column("reason", Text, nullable=False),
+)
+
+_event_columns = [
+    Column(name, column_type(dtype))
+    for name, dtype in EVENT_COLUMNS.items()
+    if name not in {"source", "source_id"}
+]
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(40), nullable=False),
+    Column("source_id", String(100), nullable=False),
+    *_event_columns,
+    Column("content_hash", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("first_import_id", Integer, ForeignKey("imports.id")),
+    Column("last_import_id", Integer, ForeignKey("imports.id")),
+    UniqueConstraint("source", "source_id"),
+)
+Index("ix_events_event_date", events.c.event_date)
+Index("ix_events_admin2_pcode", events.c.admin2_pcode)
+Index("ix_events_admin1_pcode", events.c.admin1_pcode)
+Index("ix_events_priogrid_gid", events.c.priogrid_gid)
+
+event_versions = Table(
+    "event_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, index=True),  # no foreign key: the event may later be deleted
+    Column("source", String(40), nullable=False),
+    Column("source_id", String(100), nullable=False),
+    Column("version", Integer),
+    Column("content_hash", BigInteger),
+    Column("source_timestamp", BigInteger),
+    Column("vintage", Text),
+    Column("reason", String(20), nullable=False),  # revised, older-vintage, deleted
+    Column("payload", Text, nullable=False),  # the version's fields as JSON
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("import_id", Integer, ForeignKey("imports.id")),
+)
+Index("ix_event_versions_source_source_id", event_versions.c.source, event_versions.c.source_id)
+
+event_deletions = Table(
+    "event_deletions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(40), nullable=False),
+    Column("source_id", String(100), nullable=False),
+    Column("deleted_timestamp", BigInteger),  # ACLED's deletion time (Unix seconds)
+    Column("was_present", Boolean, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("import_id", Integer, ForeignKey("imports.id")),
+)
+
+places = Table(
+    "places",
+    metadata,
+    Column("pcode", String(20), primary_key=True),
+    Column("level", String(10), nullable=False, index=True),
+    Column("name_fr", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("parent_pcode", String(20)),
+    Column("alternates", Text),  # "|"-separated
+    Column("geometry", Geometry()),
+    Column("source", Text),
+    Column("approximate", Boolean, nullable=False),
+    Column("import_id", Integer, ForeignKey("imports.id")),
+)
+
+Index("ix_places_geometry", places.c.geometry, postgresql_using="gist")
+
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mission", String(40), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date),
+    Column("troops", Float),
+    Column("source", Text),
+    Column("import_id", Integer, ForeignKey("imports.id")),
+)
