@@ -1,0 +1,57 @@
+"""Loading the demo scenario into a store, through the same path as real data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sentinelle.demo.scenario import Scenario, generate_scenario
+from sentinelle.domain.events import EventFrame
+from sentinelle.ingest import placer_for
+from sentinelle.store import deployments, imports, places
+from sentinelle.store import events as event_store
+from sentinelle.store.database import Store
+
+SOURCE = "demo"
+
+
+@dataclass(frozen=True)
+class DemoLoad:
+    scenario: Scenario
+    import_id: int
+    inserted: int
+    updated: int
+    unchanged: int
+    placement: dict[str, int]
+
+
+def load_demo(
+    store: Store, seed: int = 2013, start: str = "2016-01", end: str = "2018-12"
+) -> DemoLoad:
+    """Generate the scenario for ``seed`` and store its areas, MINUSMA sites and events (placed
+    in the areas by the same :class:`~sentinelle.geo.placement.Placer` as real data). Loading
+    the same seed twice changes nothing."""
+    scenario = generate_scenario(seed=seed, start=start, end=end)
+    with store.transaction() as connection:
+        import_id = imports.start_import(
+            connection, SOURCE, f"demo scenario, seed {seed}", vintage=f"demo-{seed}"
+        )
+        places.replace_units(connection, scenario.units, import_id)
+        deployments.replace_deployments(connection, scenario.deployments, SOURCE, import_id)
+        placed, report = placer_for(connection).place(scenario.events.frame)
+        counts = event_store.upsert_events(connection, EventFrame(placed), import_id)
+        placement = {k: v for k, v in report.counts.items() if v}
+        imports.finish_import(
+            connection,
+            import_id,
+            {
+                "events": len(placed),
+                "inserted": counts.inserted,
+                "updated": counts.updated,
+                "unchanged": counts.unchanged,
+                "placement": placement,
+                "seed": seed,
+            },
+        )
+    return DemoLoad(
+        scenario, import_id, counts.inserted, counts.updated, counts.unchanged, placement
+    )
