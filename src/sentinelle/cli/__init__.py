@@ -1,0 +1,1 @@
+"""The ``sentinelle`` command line: a thin shell over the services."""

@@ -1,0 +1,300 @@
+"""``sentinelle`` — the command line.
+
+Every command is a thin shell over a service (``sentinelle.ingest``, ``sentinelle.panel``,
+``sentinelle.summary``, ``sentinelle.demo``, ``sentinelle.geo``). Errors in the user's input
+(a bad file, a bad database URL, a bad month) print one clear message and exit with status 2;
+they never print a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from sentinelle.cli import render
+from sentinelle.cli.messages import language_from_env, number, t
+from sentinelle.config import Settings, settings_from_env
+from sentinelle.domain.months import MonthError, parse_month_range
+from sentinelle.domain.vocabulary import Language
+from sentinelle.ingest import FILE_KINDS, FileKind, IngestReport, ingest_file
+from sentinelle.readers.problems import FileRejected
+from sentinelle.store.database import Store, StoreError, open_store
+
+app = typer.Typer(
+    help="Sentinelle: protection of civilians in peace operations / protection des civils "
+    "dans les opérations de paix.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+T = TypeVar("T")
+
+
+@dataclass
+class Options:
+    settings: Settings
+    language: Language
+
+
+class UserError(Exception):
+    """An error in what the user asked for; printed without a traceback."""
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            envvar="SENTINELLE_DATABASE_URL",
+            help="Store URL: sqlite:///path.db (default ./var/sentinelle.db) or "
+            "postgresql+psycopg://user@host:port/db",
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="fr or en (default: $SENTINELLE_LANG, else fr)"),
+    ] = None,
+) -> None:
+    settings = settings_from_env()
+    if database:
+        settings = Settings(database_url=database, home=settings.home)
+    language: Language = language_from_env()
+    if lang is not None:
+        if lang not in ("fr", "en"):
+            _fail(f"--lang must be fr or en, not {lang!r}", "fr")
+        language = "en" if lang == "en" else "fr"
+    ctx.obj = Options(settings=settings, language=language)
+
+
+def _fail(message: str, language: Language) -> None:
+    errors.print(f"[bold red]{t('error', language)}:[/] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def user_errors(options: Options) -> Iterator[None]:
+    """Turn user-input errors into one message and exit status 2."""
+    try:
+        yield
+    except (FileRejected, StoreError, MonthError, UserError) as exc:
+        _fail(str(exc), options.language)
+
+
+def _open(options: Options) -> Store:
+    return open_store(options.settings.database_url)
+
+
+@contextmanager
+def _progress(description: str) -> Iterator[Callable[[int, int | None], None]]:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=errors, transient=True) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="ACLED, UCDP GED or mission files")],
+    kind: Annotated[
+        str, typer.Option(help=f"File kind: {', '.join(FILE_KINDS)} (auto detects it)")
+    ] = "auto",
+    vintage: Annotated[
+        str | None, typer.Option(help="Name of the export's vintage (default: the file name)")
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write rejected rows here (default: var/reports/rejected-<id>.csv)"),
+    ] = None,
+) -> None:
+    """Ingest conflict-event files: every row is inserted, updated, merged or rejected."""
+    options: Options = ctx.obj
+    with user_errors(options):
+        if kind not in FILE_KINDS:
+            raise UserError(f"--kind must be one of {', '.join(FILE_KINDS)}, not {kind!r}")
+        store = _open(options)
+        reports: list[IngestReport] = []
+        failures = []
+        for path in files:
+            try:
+                with _progress(path.name) as progress:
+                    result = ingest_file(
+                        store, path, kind=kind_of(kind), vintage=vintage, progress=progress
+                    )
+            except FileRejected as exc:
+                failures.append(str(exc))
+                continue
+            reports.append(result)
+            if result.problems:
+                target = report or options.settings.reports_dir / (
+                    f"rejected-{result.import_id}.csv"
+                )
+                _write_problems(result, target)
+                console.print(f"{t('rejected_report', options.language)} {target}")
+        if reports:
+            render.ingest_reports(console, reports, options.language)
+        for message in failures:
+            errors.print(f"[bold red]{t('error', options.language)}:[/] {message}")
+        if failures:
+            raise typer.Exit(2)
+
+
+def kind_of(text: str) -> FileKind:
+    for kind in FILE_KINDS:
+        if kind == text:
+            return kind
+    raise UserError(f"unknown file kind {text!r}")
+
+
+def _write_problems(result: IngestReport, target: Path) -> None:
+    from sentinelle.readers.problems import ProblemLog
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    ProblemLog(list(result.problems)).write_csv(target)
+
+
+@app.command()
+def status(ctx: typer.Context) -> None:
+    """What the store holds: events by source, admin units, deployments, recent imports."""
+    from sentinelle.summary import store_status
+
+    options: Options = ctx.obj
+    with user_errors(options):
+        store = _open(options)
+        with store.transaction() as connection:
+            result = store_status(connection, store.url)
+        render.store_status(console, result, options.language)
+
+
+@app.command()
+def summary(ctx: typer.Context) -> None:
+    """Events in the store by region, type and month."""
+    from sentinelle.summary import summarise_events
+
+    options: Options = ctx.obj
+    with user_errors(options):
+        store = _open(options)
+        with store.transaction() as connection:
+            result = summarise_events(connection, options.language)
+        render.event_summary(console, result, options.language)
+
+
+@app.command()
+def panel(
+    ctx: typer.Context,
+    unit: Annotated[str, typer.Option(help="admin1, admin2 or priogrid")] = "admin2",
+    period: Annotated[
+        str | None, typer.Option(help="Months, e.g. 2016-01:2018-12 (default: all)")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(help="Only these sources (acled, ucdp, mission, demo)")
+    ] = None,
+    geography: Annotated[
+        str, typer.Option(help="as-placed, or pre2016 to count Ménaka's 2016 units in ML0704")
+    ] = "as-placed",
+    out: Annotated[
+        Path | None, typer.Option(help="Write the panel to .csv or .parquet (default: print)")
+    ] = None,
+) -> None:
+    """The analytical panel: unit × month counts with explicit zeros."""
+    from sentinelle.panel import load_panel
+
+    options: Options = ctx.obj
+    with user_errors(options):
+        if unit not in ("admin1", "admin2", "priogrid"):
+            raise UserError(f"--unit must be admin1, admin2 or priogrid, not {unit!r}")
+        if geography not in ("as-placed", "pre2016"):
+            raise UserError(f"--geography must be as-placed or pre2016, not {geography!r}")
+        first, last = parse_month_range(period) if period else (None, None)
+        store = _open(options)
+        with store.transaction() as connection:
+            try:
+                frame = load_panel(
+                    connection,
+                    unit,  # type: ignore[arg-type]
+                    first,
+                    last,
+                    sources=source or None,
+                    geography=geography,  # type: ignore[arg-type]
+                )
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
+        if out is None:
+            console.print(frame.head(20).to_string(index=False, max_cols=10))
+            console.print(f"{len(frame):,} rows × {frame.shape[1]} columns; {frame.attrs}")
+            return
+        if out.suffix == ".parquet":
+            frame.assign(month=frame["month"].astype(str)).to_parquet(out, index=False)
+        elif out.suffix == ".csv":
+            frame.to_csv(out, index=False)
+        else:
+            raise UserError(f"--out must end in .csv or .parquet, not {out.name!r}")
+        console.print(f"{t('panel_written', options.language)} {out} ({len(frame):,} rows)")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    seed: Annotated[int, typer.Option(help="Seed of the fictional scenario")] = 2013,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            help="Store for the demo (default: sqlite:///var/demo.db, apart from real data)"
+        ),
+    ] = None,
+) -> None:
+    """Load the built-in fictional training scenario and print its summary."""
+    from sentinelle.demo.load import load_demo
+    from sentinelle.summary import summarise_events
+
+    options: Options = ctx.obj
+    with user_errors(options):
+        url = database or f"sqlite:///{options.settings.home / 'demo.db'}"
+        store = open_store(url)
+        loaded = load_demo(store, seed=seed)
+        scenario = loaded.scenario
+        label = scenario.label_fr if options.language == "fr" else scenario.label_en
+        console.print(f"[bold]{label}[/]")
+        console.print(
+            f"{t('demo_loaded', options.language)} {store.url}: "
+            f"{number(len(scenario.events), options.language)} "
+            f"{t('events', options.language).lower()}, "
+            f"{len(scenario.units)} {t('units', options.language).lower()}, "
+            f"{len(scenario.deployments)} {t('deployments', options.language).lower()}"
+        )
+        with store.transaction() as connection:
+            result = summarise_events(connection, options.language, sources=["demo"])
+        render.event_summary(console, result, options.language)
+        console.print(t("demo_hint", options.language).format(url=url), style="dim")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,79 @@
+"""Messages of the command line in French and English (French first: the mission's working
+language). Keys are short English phrases; unknown keys fall back to themselves."""
+
+from __future__ import annotations
+
+import os
+
+from sentinelle.domain.vocabulary import Language
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # key: (English, French)
+    "error": ("Error", "Erreur"),
+    "file": ("File", "Fichier"),
+    "format": ("Format", "Format"),
+    "rows": ("Rows read", "Lignes lues"),
+    "events": ("Events", "Événements"),
+    "inserted": ("New events", "Nouveaux événements"),
+    "updated": ("Updated (previous version kept)", "Mis à jour (version précédente conservée)"),
+    "unchanged": ("Unchanged", "Inchangés"),
+    "older": ("Older than stored (kept as history)", "Plus anciens que la base (historique)"),
+    "merged_rows": ("Rows merged into their event", "Lignes fusionnées dans leur événement"),
+    "duplicate_rows": ("Exact repeats merged", "Répétitions exactes fusionnées"),
+    "rejected_rows": ("Rejected rows", "Lignes rejetées"),
+    "deleted": ("Deleted events", "Événements supprimés"),
+    "not_in_store": ("Listed but not in store", "Listés mais absents de la base"),
+    "placement": ("Placement", "Localisation"),
+    "unmatched": ("Names matching no unit", "Noms sans unité correspondante"),
+    "rejected_report": ("Rejected rows written to", "Lignes rejetées écrites dans"),
+    "ignored_columns": ("Ignored columns", "Colonnes ignorées"),
+    "total": ("Total", "Total"),
+    "region": ("Region", "Région"),
+    "event_type": ("Event type", "Type d'événement"),
+    "month": ("Month", "Mois"),
+    "fatalities": ("Fatalities", "Morts"),
+    "vac": ("Violence against civilians", "Violence contre les civils"),
+    "store": ("Store", "Base"),
+    "source": ("Source", "Source"),
+    "first": ("First", "Premier"),
+    "last": ("Last", "Dernier"),
+    "units": ("Admin units", "Unités administratives"),
+    "level": ("Level", "Niveau"),
+    "deployments": ("Deployments", "Déploiements"),
+    "imports": ("Recent imports", "Imports récents"),
+    "status": ("Status", "Statut"),
+    "when": ("When (UTC)", "Quand (UTC)"),
+    "empty_store": (
+        "The store is empty: run `sentinelle demo` or `sentinelle ingest FILE`.",
+        "La base est vide : lancez `sentinelle demo` ou `sentinelle ingest FICHIER`.",
+    ),
+    "demo_loaded": ("Demo scenario loaded into", "Scénario de démonstration chargé dans"),
+    "events_by_region": ("Events by region", "Événements par région"),
+    "events_by_type": ("Events by type", "Événements par type"),
+    "events_by_month": ("Events by month", "Événements par mois"),
+    "boundaries_imported": ("Boundaries imported", "Limites importées"),
+    "replaced_placement": ("Events placed again", "Événements relocalisés"),
+    "panel_written": ("Panel written to", "Panel écrit dans"),
+    "downloaded": ("Downloaded to", "Téléchargé dans"),
+    "demo_hint": (
+        "Explore it with: sentinelle --database {url} status | summary | panel",
+        "Pour l'explorer : sentinelle --database {url} status | summary | panel",
+    ),
+    "no_pcode": ("Units without a P-code (left out)", "Unités sans code P (écartées)"),
+}
+
+
+def language_from_env() -> Language:
+    value = os.environ.get("SENTINELLE_LANG", "fr").strip().lower()
+    return "en" if value.startswith("en") else "fr"
+
+
+def t(key: str, language: Language) -> str:
+    en, fr = MESSAGES.get(key, (key, key))
+    return fr if language == "fr" else en
+
+
+def number(value: int | float, language: Language) -> str:
+    """A count with thousands separated as each language writes them (2,946 / 2 946)."""
+    text = f"{value:,.0f}"
+    return text.replace(",", " ") if language == "fr" else text
