@@ -18,6 +18,7 @@ with the machine it ran on. Target (issue): ≥ 20,000 rows/s into SQLite on 2 c
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -31,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+
+print = functools.partial(print, flush=True)  # show progress as it comes
 
 TOWNS = [  # (name, admin1, admin2, latitude, longitude)
     ("Gao", "Gao", "Gao", 16.2717, -0.0447),

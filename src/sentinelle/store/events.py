@@ -191,6 +191,10 @@ def upsert_events(
     for column in ("first_import_id", "last_import_id"):
         new_rows[column] = new_rows[column].astype("Int64")
     counts.inserted = bulk_insert(connection, events, new_rows)
+    if counts.inserted and connection.dialect.name == "postgresql":
+        # keep the planner's row estimates current inside a long ingest transaction, or the
+        # next batch's lookups fall back to sequential scans of a table it believes empty
+        connection.exec_driver_sql("ANALYZE events")
     counts.unchanged = int(same.sum())
 
     if not older.empty:
