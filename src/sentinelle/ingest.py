@@ -19,19 +19,32 @@ from typing import Literal, Protocol
 from sqlalchemy import Connection
 
 from sentinelle.domain.events import EventFrame
+from sentinelle.domain.places import AdminUnit, Level
+from sentinelle.geo.gazetteer import UnmatchedUnit, assign_pcodes
 from sentinelle.geo.placement import PlacementReport, Placer
 from sentinelle.readers.acled import AcledExport
+from sentinelle.readers.acled_aggregate import is_acled_aggregate, read_acled_aggregate
 from sentinelle.readers.acled_deletions import is_deletion_list, read_acled_deletions
+from sentinelle.readers.boundaries import read_boundaries
 from sentinelle.readers.incidents import IncidentReport, is_incident_template
 from sentinelle.readers.problems import FileRejected, Problem, ProblemLog, ReadStats
 from sentinelle.readers.tabular import TableFile
 from sentinelle.readers.ucdp import UcdpExport, is_ucdp_ged
+from sentinelle.store import aggregates as aggregate_store
 from sentinelle.store import events as event_store
 from sentinelle.store import imports, places
 from sentinelle.store.database import Store
 
-FileKind = Literal["auto", "acled", "acled-deletions", "ucdp", "mission"]
-FILE_KINDS: tuple[FileKind, ...] = ("auto", "acled", "acled-deletions", "ucdp", "mission")
+FileKind = Literal["auto", "acled", "acled-deletions", "acled-aggregate", "ucdp", "mission"]
+FILE_KINDS: tuple[FileKind, ...] = (
+    "auto",
+    "acled",
+    "acled-deletions",
+    "acled-aggregate",
+    "ucdp",
+    "mission",
+)
+AGGREGATE_SOURCE = "acled-hdx"
 Progress = Callable[[int, int | None], None]
 """Called with (rows done, total rows if known)."""
 
@@ -95,6 +108,8 @@ def detect_kind(path: str | Path) -> FileKind:
     names = {h.strip().lower() for h in header}
     if is_deletion_list(header):
         return "acled-deletions"
+    if is_acled_aggregate(header):
+        return "acled-aggregate"
     if "event_id_cnty" in names:
         return "acled"
     if is_ucdp_ged(header):
@@ -104,7 +119,8 @@ def detect_kind(path: str | Path) -> FileKind:
     raise FileRejected(
         path,
         "not a recognised event file: expected an ACLED export (event_id_cnty, event_date, ...), "
-        "an ACLED deletion list (event_id_cnty, deleted_timestamp), a UCDP GED export (id, "
+        "an ACLED deletion list (event_id_cnty, deleted_timestamp), an ACLED aggregate (Admin2 "
+        "Pcode, Month, Year, Events, Fatalities), a UCDP GED export (id, "
         "type_of_violence, date_start, ...) or the mission incident template (incident_id / "
         "id_incident, date, event_type / type_evenement, fatalities / morts)",
     )
@@ -153,6 +169,8 @@ def ingest_file(
         with store.transaction() as connection:
             if kind == "acled-deletions":
                 return _ingest_deletions(connection, path, progress)
+            if kind == "acled-aggregate":
+                return _ingest_aggregate(connection, path, progress)
             return _ingest_events(connection, path, kind, vintage, progress)
     except FileRejected as exc:
         _log_failure(store, kind, name, exc)
@@ -237,6 +255,34 @@ def _ingest_deletions(
     return report
 
 
+def _ingest_aggregate(
+    connection: Connection, path: str | Path, progress: Progress | None
+) -> IngestReport:
+    table, problems, stats = read_acled_aggregate(path)
+    report = IngestReport(
+        file=str(path), kind="acled-aggregate", variant=f"ACLED aggregate ({table.measure})"
+    )
+    report.import_id = imports.start_import(connection, "acled-aggregate", str(path), sha256(path))
+    counts = aggregate_store.upsert_aggregates(
+        connection, table.frame, AGGREGATE_SOURCE, table.measure, report.import_id
+    )
+    report.rows = stats.rows
+    report.events = stats.events  # here: unit-month rows
+    report.inserted, report.updated, report.unchanged = (
+        counts.inserted,
+        counts.updated,
+        counts.unchanged,
+    )
+    report.duplicate_rows = stats.duplicate_rows
+    report.rejected_rows = stats.rejected_rows
+    report.problems = list(problems)
+    imports.save_problems(connection, report.import_id, report.problems)
+    imports.finish_import(connection, report.import_id, report.counts())
+    if progress is not None:
+        progress(stats.rows, stats.rows)
+    return report
+
+
 def replace_placement(store: Store, progress: Progress | None = None) -> PlacementReport | None:
     """Place every stored event again (after new boundaries were imported)."""
     columns = ["latitude", "longitude", "geo_precision", "admin1", "admin2"]
@@ -253,3 +299,104 @@ def replace_placement(store: Store, progress: Progress | None = None) -> Placeme
             if progress is not None:
                 progress(min(start + step, len(frame)), len(frame))
         return PlacementReport.combine(reports) if reports else None
+
+
+@dataclass
+class BoundaryImport:
+    """What happened to one boundary file."""
+
+    file: str
+    level: Level
+    import_id: int
+    units: int
+    name_field: str
+    pcode_field: str | None
+    pcodes_from_gazetteer: bool
+    unmatched: list[UnmatchedUnit]
+    problems: list[Problem]
+    repaired: list[int]
+    notes: list[str]
+    placement: PlacementReport | None
+
+
+def import_boundaries(
+    store: Store,
+    path: str | Path,
+    level: Level | None = None,
+    *,
+    name_field: str | None = None,
+    pcode_field: str | None = None,
+    parent_field: str | None = None,
+    layer: str | None = None,
+    progress: Progress | None = None,
+) -> BoundaryImport:
+    """Import admin boundaries of one level, replacing the stored units of that level, then
+    place every stored event again. Units without P-codes get them from the gazetteer by name
+    (cercles within the stored regions); units that cannot be matched are left out and listed."""
+    name = str(path)
+    try:
+        boundary = read_boundaries(
+            path,
+            level=level,
+            name_field=name_field,
+            pcode_field=pcode_field,
+            parent_field=parent_field,
+            layer=layer,
+        )
+    except FileRejected as exc:
+        _log_failure(store, "boundaries", name, exc)
+        raise
+    with store.transaction() as connection:
+        units: list[AdminUnit] = boundary.units
+        unmatched: list[UnmatchedUnit] = []
+        from_gazetteer = any(not u.pcode for u in units)
+        parents = places.load_units(connection, "admin1") if boundary.level == "admin2" else None
+        assignment = assign_pcodes(units, parents=parents or None)
+        units, unmatched = assignment.units, assignment.unmatched
+        if not units:
+            raise FileRejected(
+                path,
+                "no unit could be used"
+                + (f": {unmatched[0].reason}" if unmatched else "")
+                + " (see the problems listed)",
+            )
+        import_id = imports.start_import(connection, "boundaries", name, sha256(path))
+        places.replace_units(connection, units, import_id)
+        problems = list(boundary.problems)
+        problems += [
+            Problem(name, _feature_number(u.source), "name", u.name, u.reason) for u in unmatched
+        ]
+        imports.save_problems(connection, import_id, problems)
+        imports.finish_import(
+            connection,
+            import_id,
+            {
+                "level": boundary.level,
+                "units": len(units),
+                "unmatched": len(unmatched),
+                "problems": len(problems),
+            },
+        )
+    placement = replace_placement(store, progress)
+    return BoundaryImport(
+        file=name,
+        level=boundary.level,
+        import_id=import_id,
+        units=len(units),
+        name_field=boundary.name_field,
+        pcode_field=boundary.pcode_field,
+        pcodes_from_gazetteer=from_gazetteer,
+        unmatched=unmatched,
+        problems=problems,
+        repaired=boundary.repaired,
+        notes=boundary.notes,
+        placement=placement,
+    )
+
+
+def _feature_number(source: str | None) -> int | None:
+    """The feature number from a unit's source (``file#12``)."""
+    if source and "#" in source:
+        tail = source.rsplit("#", 1)[1]
+        return int(tail) if tail.isdigit() else None
+    return None

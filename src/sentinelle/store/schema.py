@@ -168,3 +168,18 @@ deployments = Table(
     Column("source", Text),
     Column("import_id", Integer, ForeignKey("imports.id")),
 )
+
+aggregates = Table(
+    "aggregates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(40), nullable=False),  # e.g. acled-hdx
+    Column("measure", String(40), nullable=False),  # e.g. political_violence
+    Column("level", String(10), nullable=False),
+    Column("unit_pcode", String(20), nullable=False),
+    Column("month", Date, nullable=False),  # first day of the month
+    Column("events", Integer, nullable=False),
+    Column("fatalities", Integer, nullable=False),
+    Column("import_id", Integer, ForeignKey("imports.id")),
+    UniqueConstraint("source", "measure", "unit_pcode", "month"),
+)
