@@ -261,6 +261,125 @@ def panel(
 
 
 @app.command()
+def agreement(
+    ctx: typer.Context,
+    measure: Annotated[str, typer.Option(help="political_violence or events")] = (
+        "political_violence"
+    ),
+    source: Annotated[str, typer.Option(help="Which stored aggregate")] = "acled-hdx",
+    show: Annotated[int, typer.Option(help="How many differing unit-months to list")] = 15,
+) -> None:
+    """Compare the store's unit × month counts with a published ACLED aggregate."""
+    from sentinelle.agreement import compare_with_aggregate
+
+    options: Options = ctx.obj
+    with user_errors(options):
+        store = _open(options)
+        with store.transaction() as connection:
+            try:
+                result = compare_with_aggregate(connection, source, measure)
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
+        language = options.language
+        console.print(
+            f"{t('agreement', language)}: {result.share:.1%} "
+            f"({number(result.agreeing, language)} / {number(result.cells, language)} "
+            f"{t('unit_months', language)}); "
+            f"{t('events', language).lower()}: {number(result.ours, language)} "
+            f"(Sentinelle) / {number(result.theirs, language)} ({source})"
+        )
+        console.print(result.note, style="dim")
+        if show and len(result.differences):
+            console.print(result.differences.head(show).to_string(index=False))
+
+
+geo = typer.Typer(help="Boundaries and places / Limites et lieux", no_args_is_help=True)
+app.add_typer(geo, name="geo")
+
+
+@geo.command("import")
+def geo_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="GeoJSON, TopoJSON, GeoPackage or Shapefile")],
+    level: Annotated[
+        str | None, typer.Option(help="admin1 or admin2 (default: detected from the file)")
+    ] = None,
+    name_field: Annotated[str | None, typer.Option(help="Attribute holding the name")] = None,
+    pcode_field: Annotated[str | None, typer.Option(help="Attribute holding the P-code")] = None,
+    parent_field: Annotated[
+        str | None, typer.Option(help="Attribute holding the parent's P-code or name")
+    ] = None,
+    layer: Annotated[str | None, typer.Option(help="Layer of a GeoPackage")] = None,
+) -> None:
+    """Import admin boundaries of one level (regions before cercles), then place every stored
+    event again."""
+    from sentinelle.ingest import import_boundaries
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        if level not in (None, "admin1", "admin2"):
+            raise UserError(f"--level must be admin1 or admin2, not {level!r}")
+        store = _open(options)
+        with _progress(file.name) as progress:
+            result = import_boundaries(
+                store,
+                file,
+                level,  # type: ignore[arg-type]
+                name_field=name_field,
+                pcode_field=pcode_field,
+                parent_field=parent_field,
+                layer=layer,
+                progress=progress,
+            )
+        console.print(
+            f"{t('boundaries_imported', language)}: {result.units} {result.level} "
+            f"({t('file', language).lower()} {file.name}, name: {result.name_field}, "
+            f"P-code: {result.pcode_field or 'gazetteer'})"
+        )
+        for note in result.notes:
+            console.print(f"  {note}", style="dim")
+        if result.unmatched:
+            console.print(f"{t('no_pcode', language)}:", style="yellow")
+            for unit in result.unmatched:
+                console.print(f"  - {unit}")
+        for problem in result.problems[:20]:
+            console.print(f"  - {problem}", style="yellow")
+        if result.placement is not None and result.placement.events:
+            console.print(f"{t('replaced_placement', language)}:")
+            console.print(result.placement.summary(language))
+
+
+@geo.command("fetch")
+def geo_fetch(
+    ctx: typer.Context,
+    iso: Annotated[str, typer.Argument(help="ISO3 country code, e.g. MLI")],
+    level: Annotated[int, typer.Option(help="Admin level: 1 regions, 2 cercles")] = 2,
+    import_: Annotated[
+        bool, typer.Option("--import/--no-import", help="Import the file once downloaded")
+    ] = False,
+    api_base: Annotated[
+        str, typer.Option(help="geoBoundaries API address")
+    ] = "https://www.geoboundaries.org/api/current",
+    refresh: Annotated[bool, typer.Option(help="Download again even if cached")] = False,
+) -> None:
+    """Download geoBoundaries' open boundaries into the local cache (needs internet)."""
+    from sentinelle.geo.fetch import FetchError, fetch_geoboundaries
+
+    options: Options = ctx.obj
+    with user_errors(options):
+        try:
+            path = fetch_geoboundaries(
+                iso, level, options.settings.cache_dir, api_base=api_base, refresh=refresh
+            )
+        except FetchError as exc:
+            raise UserError(str(exc)) from None
+        console.print(f"{t('downloaded', options.language)} {path}")
+    if import_:
+        geo_import(ctx, path, f"admin{level}", None, None, None, None)
+
+
+@app.command()
 def demo(
     ctx: typer.Context,
     seed: Annotated[int, typer.Option(help="Seed of the fictional scenario")] = 2013,

@@ -59,6 +59,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Explore it with: sentinelle --database {url} status | summary | panel",
         "Pour l'explorer : sentinelle --database {url} status | summary | panel",
     ),
+    "agreement": ("Agreement", "Concordance"),
+    "unit_months": ("unit-months", "unités-mois"),
     "no_pcode": ("Units without a P-code (left out)", "Unités sans code P (écartées)"),
 }
 

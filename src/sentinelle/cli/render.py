@@ -131,7 +131,7 @@ def store_status(console: Console, status: StoreStatus, language: Language) -> N
         recent.add_row(
             record.started_at.strftime("%Y-%m-%d %H:%M"),
             record.kind,
-            record.file_name,
+            Path(record.file_name).name,
             record.status if not record.message else f"{record.status}: {record.message}",
             str(record.counts.get("events", "")),
             str(record.counts.get("rejected_rows", "")),

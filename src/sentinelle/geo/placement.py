@@ -123,28 +123,44 @@ class PlacementReport:
     def summary(self, language: Language = "en") -> str:
         """Plain-text lines for the analyst (placement kinds with their labels, then problems)."""
         terms = placement_kinds()
-        lang = language
-        lines = [f"{self.events} events placed (tolerance {self.tolerance_km:g} km):"]
+        say = _SUMMARY_FR if language == "fr" else _SUMMARY_EN
+        lines = [say["placed"].format(events=self.events, km=f"{self.tolerance_km:g}")]
         for kind in PLACEMENT_KINDS:
-            lines.append(f"  {terms[kind].label(lang)}: {self.counts.get(kind, 0)}")
+            lines.append(f"  {terms[kind].label(language)}: {self.counts.get(kind, 0)}")
         if self.outside:
-            lines.append(
-                f"  coordinates farther than the tolerance from every unit: {self.outside}"
-            )
+            lines.append(f"  {say['outside']}: {self.outside}")
         if len(self.unmatched_names):
-            lines.append("Names matching no unit, or several (events):")
+            lines.append(say["unmatched"])
             for row in self.unmatched_names.itertuples(index=False):
-                context = f" (in {row.admin1})" if isinstance(row.admin1, str) else ""
+                context = f" ({row.admin1})" if isinstance(row.admin1, str) else ""
                 lines.append(f"  {row.level} {row.name!r}{context}, {row.problem}: {row.events}")
         if len(self.mismatches):
             total = int(self.mismatches["events"].sum())
-            lines.append(f"Coordinates in another unit than the names say: {total} events")
+            lines.append(say["mismatches"].format(events=total))
             for row in self.mismatches.head(20).itertuples(index=False):
                 lines.append(
-                    f"  {row.admin1} / {row.admin2}: named {row.named_pcode}, "
-                    f"placed {row.placed_pcode} ({row.level}): {row.events}"
+                    f"  {row.admin1} / {row.admin2}: {say['named']} {row.named_pcode}, "
+                    f"{say['placed_in']} {row.placed_pcode} ({row.level}): {row.events}"
                 )
         return "\n".join(lines)
+
+
+_SUMMARY_EN = {
+    "placed": "{events} events placed (tolerance {km} km):",
+    "outside": "coordinates farther than the tolerance from every unit",
+    "unmatched": "Names matching no unit, or several (events):",
+    "mismatches": "Coordinates in another unit than the names say: {events} events",
+    "named": "named",
+    "placed_in": "placed",
+}
+_SUMMARY_FR = {
+    "placed": "{events} événements localisés (tolérance {km} km) :",
+    "outside": "coordonnées au-delà de la tolérance de toute unité",
+    "unmatched": "Noms sans unité correspondante, ou avec plusieurs (événements) :",
+    "mismatches": "Coordonnées dans une autre unité que celle des noms : {events} événements",
+    "named": "nommé",
+    "placed_in": "localisé",
+}
 
 
 def _regroup(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:

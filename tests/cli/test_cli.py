@@ -1,0 +1,108 @@
+"""The command line, run as a user runs it (a subprocess of the installed ``sentinelle``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+def run(
+    *args: str, home: Path, database: str | None = None, lang: str = "en"
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SENTINELLE_HOME": str(home), "SENTINELLE_LANG": lang, "COLUMNS": "120"}
+    env.pop("SENTINELLE_DATABASE_URL", None)
+    if database:
+        env["SENTINELLE_DATABASE_URL"] = database
+    return subprocess.run(
+        [sys.executable, "-m", "sentinelle.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def test_demo_prints_the_summary_by_region_type_and_month(tmp_path: Path) -> None:
+    done = run("demo", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Fictional training scenario" in out
+    for heading in ("Events by region", "Events by type", "Events by month"):
+        assert heading in out
+    assert "Mopti" in out and "Violence against civilians" in out and "2018-06" in out
+    assert (tmp_path / "demo.db").exists()
+    again = run("demo", home=tmp_path, lang="fr")
+    assert again.returncode == 0 and "Événements par région" in again.stdout
+    assert "Scénario d'entraînement fictif" in again.stdout
+
+
+def test_bad_input_gives_one_message_and_no_traceback(tmp_path: Path) -> None:
+    not_acled = tmp_path / "notes.csv"
+    not_acled.write_text("a,b\n1,2\n", encoding="utf-8")
+    cases = [
+        ("ingest", str(not_acled)),
+        ("ingest", str(tmp_path / "missing.csv")),
+        ("ingest", "--kind", "excel", str(not_acled)),
+        ("panel", "--period", "2018-13:2019-01"),
+        ("panel", "--unit", "district"),
+        ("geo", "import", str(not_acled)),
+        ("geo", "fetch", "MLI", "--api-base", "http://127.0.0.1:9"),
+    ]
+    for args in cases:
+        done = run(*args, home=tmp_path)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr + done.stdout, args
+        assert done.stderr.lstrip().startswith("Error:"), (args, done.stderr)
+    bad_url = run("status", home=tmp_path, database="mysql://x/y")
+    assert bad_url.returncode == 2 and "unsupported database" in bad_url.stderr
+
+
+def test_ingest_writes_the_rejected_rows_report(tmp_path: Path) -> None:
+    done = run("ingest", str(FIXTURES / "acled" / "bad_rows.csv"), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    match = re.search(r"Rejected rows written to (\S+)", done.stdout)
+    assert match, done.stdout
+    report = pd.read_csv(match.group(1))
+    assert list(report.columns) == ["file", "row", "column", "value", "reason"]
+    assert set(report["row"]) == {3, 4, 5, 6, 7, 8, 9, 12, 13, 14}
+    status = run("status", home=tmp_path)
+    assert status.returncode == 0 and "acled" in status.stdout
+
+
+@pytest.mark.shared_data
+def test_the_readme_use_your_own_data_commands_work(tmp_path: Path, shared_data: Path) -> None:
+    """Runs the README's 'Use your own data' block with the real files put in place of its
+    example names."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Use your own data", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    files = {
+        "geoBoundaries-MLI-ADM1_simplified.topojson": shared_data
+        / "boundaries/geoBoundaries-MLI-ADM1_simplified.topojson",
+        "geoBoundaries-MLI-ADM2_simplified.topojson": shared_data
+        / "boundaries/geoBoundaries-MLI-ADM2_simplified.topojson",
+        "acled_mali_export.csv": shared_data / "acled/acled_mali_1997-2018_api_export.csv",
+        "panel.csv": tmp_path / "panel.csv",
+    }
+    commands = [
+        line.split("#", 1)[0].strip()
+        for line in block.splitlines()
+        if line.strip().startswith("sentinelle ")
+    ]
+    assert len(commands) >= 5
+    for command in commands:
+        args = command.split()[1:]
+        args = [str(files.get(a, a)) for a in args]
+        done = run(*args, home=tmp_path)
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
+    panel = pd.read_csv(tmp_path / "panel.csv")
+    assert len(panel) == 50 * 36  # 50 cercles × 36 months, explicit zeros included
+    assert panel["events"].sum() > 1000
