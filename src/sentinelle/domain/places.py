@@ -90,9 +90,7 @@ class PrioGridCell:
         )
 
 
-def priogrid_gid(
-    latitude: npt.ArrayLike, longitude: npt.ArrayLike
-) -> npt.NDArray[np.float64]:
+def priogrid_gid(latitude: npt.ArrayLike, longitude: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """PRIO-GRID cell ids for arrays of coordinates; NaN where a coordinate is missing or off
     the globe. Points on the north or east edge of the globe belong to the last row/column."""
     lat = np.asarray(latitude, dtype="float64")
