@@ -132,7 +132,7 @@ class PlacementReport:
         if len(self.unmatched_names):
             lines.append(say["unmatched"])
             for row in self.unmatched_names.itertuples(index=False):
-                context = f" ({row.admin1})" if isinstance(row.admin1, str) else ""
+                context = f" ({say['in']} {row.admin1})" if isinstance(row.admin1, str) else ""
                 lines.append(f"  {row.level} {row.name!r}{context}, {row.problem}: {row.events}")
         if len(self.mismatches):
             total = int(self.mismatches["events"].sum())
@@ -152,6 +152,7 @@ _SUMMARY_EN = {
     "mismatches": "Coordinates in another unit than the names say: {events} events",
     "named": "named",
     "placed_in": "placed",
+    "in": "in",
 }
 _SUMMARY_FR = {
     "placed": "{events} événements localisés (tolérance {km} km) :",
@@ -160,6 +161,7 @@ _SUMMARY_FR = {
     "mismatches": "Coordonnées dans une autre unité que celle des noms : {events} événements",
     "named": "nommé",
     "placed_in": "localisé",
+    "in": "dans",
 }
 
 
