@@ -156,3 +156,16 @@ def test_chunk_size_does_not_change_the_result(shared_data: Path) -> None:
     _, whole, _ = read_all(path)
     _, chunked, _ = read_all(path, chunk_rows=100)
     pd.testing.assert_frame_equal(whole, chunked)
+
+
+def test_newer_columns_are_used_when_present() -> None:
+    _, events, problems = read_all(FIXTURES / "newer_columns.csv")
+    assert problems == []
+    frame = events.set_index("source_id")
+    assert frame.loc["NEW1", "civilian_targeting"]
+    assert not frame.loc["NEW2", "civilian_targeting"]
+    assert frame.loc["NEW2", "tags"] == "crowd size=no report"
+    assert (frame["disorder_type"] == "Political violence").all()
+    # without the column, civilian targeting is unknown rather than false
+    _, older, _ = read_all(FIXTURES / "dyadic_small.csv")
+    assert older["civilian_targeting"].isna().all()

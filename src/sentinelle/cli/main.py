@@ -249,7 +249,10 @@ def panel(
                 raise UserError(str(exc)) from None
         if out is None:
             console.print(frame.head(20).to_string(index=False, max_cols=10))
-            console.print(f"{len(frame):,} rows × {frame.shape[1]} columns; {frame.attrs}")
+            console.print(
+                f"{number(len(frame), options.language)} × {frame.shape[1]}: "
+                + ", ".join(f"{k}={v}" for k, v in frame.attrs.items() if v != "")
+            )
             return
         if out.suffix == ".parquet":
             frame.assign(month=frame["month"].astype(str)).to_parquet(out, index=False)
@@ -257,7 +260,9 @@ def panel(
             frame.to_csv(out, index=False)
         else:
             raise UserError(f"--out must end in .csv or .parquet, not {out.name!r}")
-        console.print(f"{t('panel_written', options.language)} {out} ({len(frame):,} rows)")
+        console.print(
+            f"{t('panel_written', options.language)} {out} ({number(len(frame), options.language)})"
+        )
 
 
 @app.command()
