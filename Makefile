@@ -1,7 +1,7 @@
 # Sentinelle — developer and CI entry points.
 #
 #   make venv          .venv with `pip install -e '.[dev]'` (redone when pyproject.toml changes)
-#   make run           the main job on the built-in demo: `sentinelle demo`
+#   make run           the demo scenario in the web app: `sentinelle demo --serve`
 #   make test          system packages + venv + throwaway PostgreSQL/PostGIS,
 #                      then ruff check, mypy and pytest (what .ci/run runs)
 #   make lint          ruff check src tests
@@ -51,7 +51,7 @@ venv: $(STAMP)
 
 # --- main job ------------------------------------------------------------------
 run: $(STAMP)
-	$(BIN)/sentinelle demo
+	$(BIN)/sentinelle demo --serve
 
 # --- checks --------------------------------------------------------------------
 system-deps:

@@ -4,6 +4,8 @@ configuration object).
 ``SENTINELLE_DATABASE_URL``  where the store lives; default a SQLite file in ``SENTINELLE_HOME``.
 ``SENTINELLE_HOME``          folder for the default store, caches and reports; default ``./var``.
 ``SENTINELLE_SHARED_DATA``   folder of real reference data used by tests and benchmarks.
+``SENTINELLE_SECURE_COOKIES`` ``1`` when the app is served over HTTPS (cookies then carry
+                             ``Secure``); default off for http://127.0.0.1.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 class Settings:
     database_url: str
     home: Path
+    secure_cookies: bool = False
 
     @property
     def cache_dir(self) -> Path:
@@ -32,4 +35,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     home = Path(env.get("SENTINELLE_HOME", "var"))
     url = env.get("SENTINELLE_DATABASE_URL") or f"sqlite:///{home / 'sentinelle.db'}"
-    return Settings(database_url=url, home=home)
+    secure = env.get("SENTINELLE_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes")
+    return Settings(database_url=url, home=home, secure_cookies=secure)

@@ -384,6 +384,191 @@ def geo_fetch(
         geo_import(ctx, path, f"admin{level}", None, None, None, None)
 
 
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from sentinelle.web.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+) -> None:
+    """Start the web application on the store."""
+    options: Options = ctx.obj
+    with user_errors(options):
+        _open(options).dispose()  # clear message now if the store cannot be opened
+        _serve(options.settings, host, port)
+
+
+users_app = typer.Typer(help="Users, roles and API tokens / Utilisateurs", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _password(from_stdin: bool) -> str:
+    import sys
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    value: str = typer.prompt("Password / mot de passe", hide_input=True, confirmation_prompt=True)
+    return value
+
+
+def _actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Sign-in name (lower case)")],
+    role: Annotated[str, typer.Option(help="viewer, analyst, adviser or admin")] = "viewer",
+    name: Annotated[str | None, typer.Option(help="Name shown in the app")] = None,
+    language: Annotated[str | None, typer.Option(help="fr or en (default: the browser's)")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input")
+    ] = False,
+) -> None:
+    """Create a user."""
+    from sentinelle import accounts
+
+    options: Options = ctx.obj
+    with user_errors(options):
+        store = _open(options)
+        try:
+            user = accounts.create_user(
+                store,
+                username,
+                _password(password_stdin),
+                role,
+                _actor(),
+                display_name=name,
+                language=language,
+            )
+        except accounts.AccountError as exc:
+            raise UserError(str(exc)) from None
+        console.print(f"{user.username} ({user.role})")
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """List users and their roles."""
+    from sentinelle import accounts
+
+    options: Options = ctx.obj
+    with user_errors(options):
+        for user in accounts.list_users(_open(options)):
+            state = "" if user.active else " (disabled)"
+            console.print(f"{user.username:<24} {user.role:<8} {user.display_name or ''}{state}")
+
+
+@users_app.command("set")
+def users_set(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[str | None, typer.Option(help="New role")] = None,
+    active: Annotated[
+        bool | None, typer.Option("--enable/--disable", help="Allow or stop sign-in")
+    ] = None,
+    password: Annotated[bool, typer.Option("--password", help="Set a new password")] = False,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+) -> None:
+    """Change a user's role, password or whether they may sign in (audited)."""
+    from sentinelle import accounts
+
+    options: Options = ctx.obj
+    with user_errors(options):
+        new_password = _password(password_stdin) if (password or password_stdin) else None
+        try:
+            user = accounts.update_user(
+                _open(options), username, _actor(), role=role, active=active, password=new_password
+            )
+        except accounts.AccountError as exc:
+            raise UserError(str(exc)) from None
+        console.print(f"{user.username} ({user.role}{'' if user.active else ', disabled'})")
+
+
+@users_app.command("token")
+def users_token(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument()],
+    name: Annotated[str, typer.Option(help="What script uses the token")],
+) -> None:
+    """Create an API token for a user's scripts; it is printed once."""
+    from sentinelle import accounts
+
+    options: Options = ctx.obj
+    with user_errors(options):
+        try:
+            plain, token = accounts.create_token(_open(options), username, name, _actor())
+        except accounts.AccountError as exc:
+            raise UserError(str(exc)) from None
+        console.print(f"token {token.id} ({token.name}): {plain}")
+
+
+@users_app.command("revoke")
+def users_revoke(ctx: typer.Context, token_id: Annotated[int, typer.Argument()]) -> None:
+    """Revoke an API token."""
+    from sentinelle import accounts
+
+    options: Options = ctx.obj
+    with user_errors(options):
+        try:
+            accounts.revoke_token(_open(options), token_id, _actor())
+        except accounts.AccountError as exc:
+            raise UserError(str(exc)) from None
+        console.print(f"token {token_id} revoked")
+
+
+audit_app = typer.Typer(help="The audit log / le journal d'audit", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context) -> None:
+    """Recompute the audit log's hash chain; exit 1 if it was tampered with."""
+    from sentinelle.store import audit
+
+    options: Options = ctx.obj
+    with user_errors(options):
+        with _open(options).reading() as connection:
+            result = audit.verify(connection)
+        if result.ok:
+            console.print(f"audit log intact: {number(result.entries, options.language)} entries")
+            return
+        where = f" at entry {result.first_bad_id}" if result.first_bad_id else ""
+        errors.print(f"[bold red]audit log broken{where}:[/] {result.problem}")
+        raise typer.Exit(1)
+
+
+@audit_app.command("show")
+def audit_show(
+    ctx: typer.Context, last: Annotated[int, typer.Option(help="How many entries")] = 20
+) -> None:
+    """The newest audit entries."""
+    from sentinelle.store import audit
+
+    options: Options = ctx.obj
+    with user_errors(options):
+        with _open(options).reading() as connection:
+            found = audit.entries(connection, limit=last)
+        for stored in found:
+            e = stored.entry
+            console.print(
+                f"{stored.id:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<16} {e.action:<14} "
+                f"{e.record_type} {e.record_id or ''} {e.detail or ''}"
+            )
+
+
 @app.command()
 def demo(
     ctx: typer.Context,
@@ -394,6 +579,10 @@ def demo(
             help="Store for the demo (default: sqlite:///var/demo.db, apart from real data)"
         ),
     ] = None,
+    serve_app: Annotated[
+        bool, typer.Option("--serve", help="Then start the web application on the demo")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port of the web application")] = 8000,
 ) -> None:
     """Load the built-in fictional training scenario and print its summary."""
     from sentinelle.demo.load import load_demo
@@ -418,6 +607,16 @@ def demo(
             result = summarise_events(connection, options.language, sources=["demo"])
         render.event_summary(console, result, options.language)
         console.print(t("demo_hint", options.language).format(url=url), style="dim")
+        if serve_app:
+            from sentinelle.demo.load import DEMO_PASSWORD, ensure_demo_users
+
+            demo_users = ensure_demo_users(store)
+            console.print(f"[bold]{t('demo_sign_in', options.language)}[/] http://127.0.0.1:{port}")
+            for username, role in demo_users:
+                console.print(
+                    f"  {username:<14} ({role})  {t('password', options.language)}: {DEMO_PASSWORD}"
+                )
+            _serve(Settings(database_url=url, home=options.settings.home), "127.0.0.1", port)
 
 
 if __name__ == "__main__":  # pragma: no cover

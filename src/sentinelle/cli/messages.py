@@ -61,6 +61,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "agreement": ("Agreement", "Concordance"),
     "unit_months": ("unit-months", "unités-mois"),
+    "demo_sign_in": ("Sign in to the demo at", "Connectez-vous à la démo sur"),
+    "password": ("password", "mot de passe"),
     "no_pcode": ("Units without a P-code (left out)", "Unités sans code P (écartées)"),
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sentinelle import accounts
 from sentinelle.demo.scenario import Scenario, generate_scenario
 from sentinelle.domain.events import EventFrame
 from sentinelle.ingest import placer_for
@@ -55,3 +56,23 @@ def load_demo(
     return DemoLoad(
         scenario, import_id, counts.inserted, counts.updated, counts.unchanged, placement
     )
+
+
+DEMO_PASSWORD = "demo-sentinelle"
+"""The demo store's sign-in password (a fictional scenario on 127.0.0.1; never use it on real
+data: create real users with ``sentinelle users add``)."""
+DEMO_USERS = (
+    ("demo-admin", "admin"),
+    ("demo-adviser", "adviser"),
+    ("demo-analyst", "analyst"),
+    ("demo-viewer", "viewer"),
+)
+
+
+def ensure_demo_users(store: Store) -> list[tuple[str, str]]:
+    """Create the demo users (one per role) if they are missing; returns (user name, role)."""
+    existing = {u.username for u in accounts.list_users(store)}
+    for username, role in DEMO_USERS:
+        if username not in existing:
+            accounts.create_user(store, username, DEMO_PASSWORD, role, actor="demo")
+    return list(DEMO_USERS)

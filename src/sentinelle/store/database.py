@@ -33,7 +33,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _: ConnectionPoolEntry) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # Writing transactions take SQLite's write lock at once (BEGIN IMMEDIATE), so two writers
+    # queue instead of failing when the second finds its snapshot stale; reading transactions
+    # stay deferred and run beside a writer (WAL).
+    writing = connection.get_execution_options().get("sentinelle_writing", True)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 class Store:
@@ -52,9 +56,17 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+        """One writing transaction: committed when the block ends, rolled back if it raises."""
         with self.engine.begin() as connection:
             yield connection
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only transaction (on SQLite it does not wait for writers)."""
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(sentinelle_writing=False)
+            with connection.begin():
+                yield connection
 
     def migrate(self) -> None:
         """Bring the schema to the latest migration (creates it in an empty database)."""

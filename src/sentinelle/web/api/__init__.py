@@ -1,0 +1,9 @@
+"""The REST API under ``/api/v1``. Each capability has its module; this router gathers them."""
+
+from fastapi import APIRouter
+
+from sentinelle.web.api import account, audit, events, imports, overview, places, users
+
+router = APIRouter()
+for module in (account, users, audit, overview, places, events, imports):
+    router.include_router(module.router)

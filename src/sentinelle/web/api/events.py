@@ -1,0 +1,5 @@
+"""API: events (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["events"])

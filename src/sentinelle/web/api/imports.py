@@ -1,0 +1,5 @@
+"""API: imports (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["imports"])

@@ -1,0 +1,5 @@
+"""API: overview (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["overview"])

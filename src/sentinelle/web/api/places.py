@@ -1,0 +1,5 @@
+"""API: places (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["places"])

@@ -1,0 +1,9 @@
+"""Server-rendered pages. Each capability has its module; this router gathers them."""
+
+from fastapi import APIRouter
+
+from sentinelle.web.pages import auth, data, events, overview
+
+router = APIRouter(include_in_schema=False)
+for module in (auth, overview, events, data):
+    router.include_router(module.router)

@@ -1,0 +1,5 @@
+"""The data page (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

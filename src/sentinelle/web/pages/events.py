@@ -1,0 +1,5 @@
+"""The events page (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

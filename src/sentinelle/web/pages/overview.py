@@ -1,0 +1,5 @@
+"""The overview page (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
