@@ -4,13 +4,15 @@ data in ``../shared/data`` (read in place, never copied)."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from sentinelle.store.database import Store, open_store
 
@@ -55,9 +57,21 @@ def postgres_store() -> Iterator[Store]:
         yield store
     finally:
         store.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop_database(admin, name)
         admin.dispose()
+
+
+def _drop_database(admin: Engine, name: str) -> None:
+    """Drop a test database, waiting for stray server processes (e.g. autovacuum) to leave."""
+    for attempt in range(20):
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError:
+            if attempt == 19:
+                raise
+            time.sleep(0.25)
 
 
 @pytest.fixture
@@ -73,3 +87,14 @@ def store(request: pytest.FixtureRequest) -> Store:
     fixture = "sqlite_store" if request.param == "sqlite" else "postgres_store"
     result: Store = request.getfixturevalue(fixture)
     return result
+
+
+@pytest.fixture
+def demo_store(store: Store) -> Store:
+    """The store fixture (SQLite and PostgreSQL) with the demo scenario and one user per role
+    (demo-viewer, demo-analyst, demo-adviser, demo-admin)."""
+    from sentinelle.demo.load import ensure_demo_users, load_demo
+
+    load_demo(store)
+    ensure_demo_users(store)
+    return store

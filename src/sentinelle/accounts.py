@@ -83,6 +83,11 @@ def record(
     )
 
 
+def _check_text(what: str, value: str | None) -> None:
+    if value is not None and any(ord(c) < 32 for c in value):
+        raise AccountError(f"the {what} may not contain control characters")
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
@@ -115,6 +120,7 @@ def create_user(
     _check_role(role)
     _check_password(password)
     _check_language(language)
+    _check_text("display name", display_name)
     with store.transaction() as connection:
         if user_store.find_user(connection, name):
             raise AccountError(f"user {name!r} already exists")
@@ -155,6 +161,7 @@ def update_user(
         _check_language(language or None)
         changes["language"] = language or None
     if display_name is not None:
+        _check_text("display name", display_name)
         changes["display_name"] = display_name
     if password is not None:
         _check_password(password)
@@ -240,11 +247,11 @@ def open_session(store: Store, user: UserRecord) -> Session:
 def session_user(store: Store, token: str) -> tuple[UserRecord, str] | None:
     """(user, CSRF token) for a live session cookie of an active user, else None."""
     with store.reading() as connection:
-        session = user_store.find_session(connection, digest(token))
-        if session is None or session.expires_at < now():
-            return None
-        user = user_store.get_user(connection, session.user_id)
-    if user is None or not user.active:
+        found = user_store.session_with_user(connection, digest(token))
+    if found is None:
+        return None
+    session, user = found
+    if session.expires_at < now() or not user.active:
         return None
     return user, session.csrf_token
 
@@ -259,6 +266,7 @@ def create_token(store: Store, username: str, name: str, actor: str) -> tuple[st
     """A new API token for ``username``; the plain token is returned once and never stored."""
     if not name.strip():
         raise AccountError("give the token a name saying what script uses it")
+    _check_text("token name", name)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with store.transaction() as connection:
         user = user_store.find_user(connection, username)

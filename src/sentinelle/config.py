@@ -6,6 +6,8 @@ configuration object).
 ``SENTINELLE_SHARED_DATA``   folder of real reference data used by tests and benchmarks.
 ``SENTINELLE_SECURE_COOKIES`` ``1`` when the app is served over HTTPS (cookies then carry
                              ``Secure``); default off for http://127.0.0.1.
+``SENTINELLE_MAX_UPLOAD_MB`` the largest file the web application accepts for import, in
+                             megabytes; default 200.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class Settings:
     database_url: str
     home: Path
     secure_cookies: bool = False
+    max_upload_mb: int = 200
 
     @property
     def cache_dir(self) -> Path:
@@ -30,10 +33,23 @@ class Settings:
     def reports_dir(self) -> Path:
         return self.home / "reports"
 
+    @property
+    def uploads_dir(self) -> Path:
+        return self.home / "uploads"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     home = Path(env.get("SENTINELLE_HOME", "var"))
     url = env.get("SENTINELLE_DATABASE_URL") or f"sqlite:///{home / 'sentinelle.db'}"
     secure = env.get("SENTINELLE_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes")
-    return Settings(database_url=url, home=home, secure_cookies=secure)
+    upload = env.get("SENTINELLE_MAX_UPLOAD_MB", "").strip() or "200"
+    if not upload.isdigit() or int(upload) < 1:
+        raise ValueError(
+            f"SENTINELLE_MAX_UPLOAD_MB must be a whole number of megabytes ≥ 1, not {upload!r}"
+        )
+    return Settings(database_url=url, home=home, secure_cookies=secure, max_upload_mb=int(upload))

@@ -31,8 +31,8 @@ from sentinelle.readers.problems import FileRejected, Problem, ProblemLog, ReadS
 from sentinelle.readers.tabular import TableFile
 from sentinelle.readers.ucdp import UcdpExport, is_ucdp_ged
 from sentinelle.store import aggregates as aggregate_store
+from sentinelle.store import event_counts, imports, places
 from sentinelle.store import events as event_store
-from sentinelle.store import imports, places
 from sentinelle.store.database import Store
 
 FileKind = Literal["auto", "acled", "acled-deletions", "acled-aggregate", "ucdp", "mission"]
@@ -212,6 +212,7 @@ def _ingest_events(
         if progress is not None:
             progress(done, reader.total_rows)
     _fill_reader_counts(report, reader)
+    event_counts.refresh(connection)
     if placements:
         _fill_placement(report, PlacementReport.combine(placements))
     imports.finish_import(connection, report.import_id, report.counts())
@@ -243,6 +244,7 @@ def _ingest_deletions(
     report = IngestReport(file=str(path), kind="acled-deletions", variant="ACLED deletion list")
     report.import_id = imports.start_import(connection, "acled-deletions", str(path), sha256(path))
     counts = event_store.delete_events(connection, "acled", frame, report.import_id)
+    event_counts.refresh(connection)
     report.rows = rows
     report.deleted = counts.deleted
     report.not_in_store = counts.not_in_store
@@ -285,20 +287,27 @@ def _ingest_aggregate(
 
 def replace_placement(store: Store, progress: Progress | None = None) -> PlacementReport | None:
     """Place every stored event again (after new boundaries were imported)."""
-    columns = ["latitude", "longitude", "geo_precision", "admin1", "admin2"]
     with store.transaction() as connection:
-        placer = placer_for(connection)
-        frame = event_store.load_events(connection, columns=columns)
-        reports = []
-        step = 100_000
-        for start in range(0, len(frame), step):
-            part = frame.iloc[start : start + step]
-            placed, part_report = placer.place(part)
-            reports.append(part_report)
-            event_store.update_placement(connection, placed)
-            if progress is not None:
-                progress(min(start + step, len(frame)), len(frame))
-        return PlacementReport.combine(reports) if reports else None
+        return _replace_placement(connection, progress)
+
+
+def _replace_placement(
+    connection: Connection, progress: Progress | None = None
+) -> PlacementReport | None:
+    columns = ["latitude", "longitude", "geo_precision", "admin1", "admin2"]
+    placer = placer_for(connection)
+    frame = event_store.load_events(connection, columns=columns)
+    reports = []
+    step = 100_000
+    for start in range(0, len(frame), step):
+        part = frame.iloc[start : start + step]
+        placed, part_report = placer.place(part)
+        reports.append(part_report)
+        event_store.update_placement(connection, placed)
+        if progress is not None:
+            progress(min(start + step, len(frame)), len(frame))
+    event_counts.refresh(connection)
+    return PlacementReport.combine(reports) if reports else None
 
 
 @dataclass
@@ -367,6 +376,9 @@ def import_boundaries(
             Problem(name, _feature_number(u.source), "name", u.name, u.reason) for u in unmatched
         ]
         imports.save_problems(connection, import_id, problems)
+        # events are placed again in the same transaction: the new units and the events'
+        # places change together, or not at all
+        placement = _replace_placement(connection, progress)
         imports.finish_import(
             connection,
             import_id,
@@ -377,7 +389,6 @@ def import_boundaries(
                 "problems": len(problems),
             },
         )
-    placement = replace_placement(store, progress)
     return BoundaryImport(
         file=name,
         level=boundary.level,

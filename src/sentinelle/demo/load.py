@@ -8,7 +8,7 @@ from sentinelle import accounts
 from sentinelle.demo.scenario import Scenario, generate_scenario
 from sentinelle.domain.events import EventFrame
 from sentinelle.ingest import placer_for
-from sentinelle.store import deployments, imports, places
+from sentinelle.store import deployments, event_counts, imports, places
 from sentinelle.store import events as event_store
 from sentinelle.store.database import Store
 
@@ -40,6 +40,7 @@ def load_demo(
         deployments.replace_deployments(connection, scenario.deployments, SOURCE, import_id)
         placed, report = placer_for(connection).place(scenario.events.frame)
         counts = event_store.upsert_events(connection, EventFrame(placed), import_id)
+        event_counts.refresh(connection)
         placement = {k: v for k, v in report.counts.items() if v}
         imports.finish_import(
             connection,

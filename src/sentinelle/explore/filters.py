@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, func, or_
 
 from sentinelle.domain.months import MonthError, parse_month
 from sentinelle.domain.vocabulary import VAC, event_types
-from sentinelle.store.schema import events
+from sentinelle.store.schema import event_counts, events
 
 
 class FilterError(ValueError):
@@ -129,6 +129,34 @@ class EventQuery:
                     )
                 )
         return found
+
+    @property
+    def needs_events(self) -> bool:
+        """Whether the query filters on something the event counts summary does not keep
+        (actors, free text), so that counts must be read from the events themselves."""
+        return bool(self.actor or self.q)
+
+    def counts_where(self) -> ColumnElement[bool]:
+        """The query as conditions on ``event_counts`` (months, places, types, sources, VAC);
+        only for queries that do not :attr:`need the events <needs_events>`."""
+        if self.needs_events:
+            raise ValueError("actor and free-text filters need the events table")
+        found: list[ColumnElement[bool]] = []
+        if self.start:
+            found.append(event_counts.c.month >= parse_month(self.start).start_time.date())
+        if self.end:
+            found.append(event_counts.c.month <= parse_month(self.end).start_time.date())
+        if self.region:
+            found.append(event_counts.c.admin1_pcode == self.region)
+        if self.cercle:
+            found.append(event_counts.c.admin2_pcode == self.cercle)
+        if self.event_types:
+            found.append(event_counts.c.event_type.in_(self.event_types))
+        if self.sources:
+            found.append(event_counts.c.source.in_(self.sources))
+        if self.vac_only:
+            found.append(event_counts.c.vac.is_(True))
+        return and_(*found) if found else and_(True)
 
     def where(self) -> ColumnElement[bool]:
         conditions = self.conditions()

@@ -104,7 +104,9 @@ def create_store_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.get_driver_name() in ("", "psycopg2"):
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        # enough pooled connections for a web worker's thread pool: a connection opened beyond
+        # the pool is a new server process, which under load costs more than the query
+        return create_engine(parsed, pool_pre_ping=True, pool_size=20, max_overflow=20)
     raise StoreError(
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///path or "
         "postgresql+psycopg://user@host:port/db"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from sentinelle.readers.problems import Problem
 from sentinelle.store.bulk import bulk_insert
@@ -92,28 +92,85 @@ def save_problems(connection: Connection, import_id: int, problems: list[Problem
     return bulk_insert(connection, rejected_rows, frame)
 
 
-def list_imports(connection: Connection, limit: int = 50) -> list[ImportRecord]:
-    rows = connection.execute(select(imports).order_by(imports.c.id.desc()).limit(limit))
-    return [
-        ImportRecord(
-            id=r.id,
-            kind=r.kind,
-            file_name=r.file_name,
-            status=r.status,
-            started_at=r.started_at,
-            finished_at=r.finished_at,
-            counts=json.loads(r.counts) if r.counts else {},
-            vintage=r.vintage,
-            message=r.message,
-        )
-        for r in rows
-    ]
+def _record(r: Any) -> ImportRecord:
+    return ImportRecord(
+        id=r.id,
+        kind=r.kind,
+        file_name=r.file_name,
+        status=r.status,
+        started_at=r.started_at,
+        finished_at=r.finished_at,
+        counts=json.loads(r.counts) if r.counts else {},
+        vintage=r.vintage,
+        message=r.message,
+    )
 
 
-def load_problems(connection: Connection, import_id: int) -> list[Problem]:
+def list_imports(connection: Connection, limit: int = 50, offset: int = 0) -> list[ImportRecord]:
+    """The newest imports first."""
     rows = connection.execute(
+        select(imports).order_by(imports.c.id.desc()).limit(limit).offset(offset)
+    )
+    return [_record(r) for r in rows]
+
+
+def count_imports(connection: Connection) -> int:
+    return int(connection.execute(select(func.count()).select_from(imports)).scalar_one())
+
+
+def get_import(connection: Connection, import_id: int) -> ImportRecord | None:
+    row = connection.execute(select(imports).where(imports.c.id == import_id)).first()
+    return None if row is None else _record(row)
+
+
+def rename_file(connection: Connection, old: str, new: str) -> None:
+    """Show ``new`` instead of ``old`` as the file of its imports and rejected rows (e.g. the
+    name a user uploaded instead of the path the server saved it under)."""
+    found = connection.execute(
+        select(imports.c.id, imports.c.counts).where(imports.c.file_name == old)
+    ).all()
+    for import_id, text in found:
+        counts = json.loads(text) if text else {}
+        if counts.get("file") == old:
+            counts["file"] = new
+        connection.execute(
+            update(imports)
+            .where(imports.c.id == import_id)
+            .values(file_name=new, counts=json.dumps(counts) if text else text)
+        )
+    if found:
+        connection.execute(
+            update(rejected_rows)
+            .where(rejected_rows.c.import_id.in_([i for i, _ in found]))  # indexed
+            .where(rejected_rows.c.file == old)
+            .values(file=new)
+        )
+
+
+def count_problems(connection: Connection, import_id: int) -> int:
+    query = select(func.count()).where(rejected_rows.c.import_id == import_id)
+    return int(connection.execute(query).scalar_one())
+
+
+def load_problems(
+    connection: Connection, import_id: int, limit: int | None = None, offset: int = 0
+) -> list[Problem]:
+    """The rejected rows of one import in the order found (``limit``/``offset``: one page)."""
+    query = (
         select(rejected_rows)
         .where(rejected_rows.c.import_id == import_id)
         .order_by(rejected_rows.c.id)
+        .offset(offset)
     )
-    return [Problem(r.file, r.row, r.column, r.value, r.reason) for r in rows]
+    if limit is not None:
+        query = query.limit(limit)
+    return [Problem(r.file, r.row, r.column, r.value, r.reason) for r in connection.execute(query)]
+
+
+def data_version(connection: Connection) -> tuple[int, int | None, str | None]:
+    """Changes whenever data enters or leaves the store (every import, deletion list, boundary
+    file or demo load is an import that commits with its data): a key for cached results."""
+    count, last, finished = connection.execute(
+        select(func.count(), func.max(imports.c.id), func.max(imports.c.finished_at))
+    ).one()
+    return int(count), last, None if finished is None else str(finished)

@@ -273,3 +273,20 @@ jobs = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
 )
+
+event_counts = Table(
+    "event_counts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("month", Date, nullable=False),  # first day of the month
+    Column("admin1_pcode", String(20)),
+    Column("admin2_pcode", String(20)),
+    Column("event_type", Text, nullable=False),
+    Column("source", String(40), nullable=False),
+    Column("vac", Boolean, nullable=False),  # violence against civilians (type or targeting)
+    Column("events", Integer, nullable=False),
+    Column("fatalities", Integer, nullable=False),
+    Column("first_date", Date, nullable=False),
+    Column("last_date", Date, nullable=False),
+)
+Index("ix_event_counts_month", event_counts.c.month)

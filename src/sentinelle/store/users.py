@@ -209,3 +209,24 @@ def failed_attempts(
     if ip is not None:
         query = query.where(login_attempts.c.ip == ip)
     return int(connection.execute(query).scalar_one())
+
+
+def session_with_user(
+    connection: Connection, token_hash: str
+) -> tuple[SessionRecord, UserRecord] | None:
+    """A session and its user in one query (every page request asks for both)."""
+    row = connection.execute(
+        select(
+            sessions.c.id.label("session_id"),
+            sessions.c.csrf_token,
+            sessions.c.expires_at,
+            users,
+        )
+        .join(users, users.c.id == sessions.c.user_id)
+        .where(sessions.c.token_hash == token_hash)
+    ).first()
+    if row is None:
+        return None
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
+    session = SessionRecord(row.session_id, row.id, row.csrf_token, expires)
+    return session, _user(row)
