@@ -5,14 +5,17 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import plotly
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.status import HTTP_303_SEE_OTHER
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sentinelle import __version__
 from sentinelle.config import Settings, settings_from_env
@@ -25,24 +28,51 @@ API_PREFIX = "/api/v1"
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-eval'; connect-src 'self'; font-src 'self' data:; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    "script-src 'self' 'unsafe-eval'; worker-src 'self' blob:; connect-src 'self'; "
+    "font-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
 )
 """Everything from this server only: the browser itself refuses anything from elsewhere.
-(plotly.js needs 'unsafe-eval' for some of its number formatting.)"""
+(plotly.js needs 'unsafe-eval' for some of its number formatting, and its maps (MapLibre) start
+their Web Worker from a ``blob:`` URL made by plotly.min.js itself.)"""
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        language = request.query_params.get("lang")
-        if language in i18n.LANGUAGES:
-            response.set_cookie(i18n.COOKIE, language, max_age=365 * 86400, samesite="lax")
-        return response
+class SecurityHeaders:
+    """Security headers on every response, the language cookie when ``?lang=`` is given, and
+    a 400 for URLs holding NUL characters (no stored text has them; PostgreSQL refuses them).
+    A plain ASGI middleware: Starlette's BaseHTTPMiddleware costs more per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+        if b"%00" in raw or b"\x00" in raw:
+            response = JSONResponse({"detail": "NUL characters are not allowed in URLs"}, 400)
+            await response(scope, receive, send)
+            return
+        language = None
+        for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
+            if key == "lang" and value in i18n.LANGUAGES:
+                language = value
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                if language:
+                    headers.append(
+                        "Set-Cookie",
+                        f"{i18n.COOKIE}={language}; Max-Age={365 * 86400}; Path=/; SameSite=Lax",
+                    )
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def plotly_js() -> Path:
@@ -86,6 +116,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(pages_router)
     _error_handlers(app)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and multi-worker serving: settings from the environment."""
+    return create_app(settings_from_env())
 
 
 def _error_handlers(app: FastAPI) -> None:

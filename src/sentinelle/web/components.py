@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import HTTPException, Query
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from sentinelle.domain.vocabulary import Language, event_types, sources
 from sentinelle.explore.filters import EventQuery, FilterError
+from sentinelle.explore.search import name_key
 from sentinelle.store import places
 from sentinelle.store.schema import events
 
@@ -60,10 +61,8 @@ def filter_options(connection: Connection, language: Language) -> FilterOptions:
         (u.pcode, u.name(language), u.parent_pcode or "")
         for u in places.load_units(connection, "admin2")
     ]
-    regions.sort(key=lambda r: r[1])
-    cercles.sort(key=lambda c: c[1])
-    from sqlalchemy import func
-
+    regions.sort(key=lambda r: name_key(r[1]))
+    cercles.sort(key=lambda c: name_key(c[1]))
     first, last = connection.execute(
         select(func.min(events.c.event_date), func.max(events.c.event_date))
     ).one()

@@ -12,6 +12,7 @@ from sentinelle import accounts
 from sentinelle.domain.access import permissions
 from sentinelle.store import users as user_store
 from sentinelle.web.access import Principal, Require, store_of
+from sentinelle.web.api.schemas import RecordId
 
 router = APIRouter(tags=["account"])
 
@@ -86,7 +87,9 @@ def new_token(
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)
 def revoke(
-    request: Request, token_id: int, principal: Principal = Depends(Require("use_api_tokens"))
+    request: Request,
+    token_id: RecordId,
+    principal: Principal = Depends(Require("use_api_tokens")),
 ) -> TokenOut:
     assert principal.user is not None
     store = store_of(request)

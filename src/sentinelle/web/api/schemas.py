@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
+from fastapi import Path
 from pydantic import BaseModel, Field
 
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 500
+MAX_ID = 2_147_483_647
+
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="a record's id")]
+"""Path parameter for record ids: bounded, so that absurd ids get 422, not a database error."""
 
 
 class Page(BaseModel, Generic[T]):
