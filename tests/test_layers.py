@@ -15,7 +15,7 @@ Layers, lowest first (a module's layer is that of the longest matching prefix):
                                                   geometry (geo may use readers.problems)
  2    .store                                      the database (SQLAlchemy, migrations)
  3    .panel and any other module not listed      analysis on top of the store
- 4    .ingest, .demo, .services                   orchestration: use cases end to end
+ 4    .ingest, .demo, .services, .jobs            orchestration: use cases end to end
  5    .cli, .web                                  user interfaces
 ====  ==========================================  ===========================================
 
@@ -45,6 +45,7 @@ LAYERS: dict[str, int] = {
     "sentinelle.ingest": 4,
     "sentinelle.demo": 4,
     "sentinelle.services": 4,
+    "sentinelle.jobs": 4,
     "sentinelle.cli": 5,
     "sentinelle.web": 5,
 }
