@@ -106,3 +106,46 @@ def test_the_readme_use_your_own_data_commands_work(tmp_path: Path, shared_data:
     panel = pd.read_csv(tmp_path / "panel.csv")
     assert len(panel) == 50 * 36  # 50 cercles × 36 months, explicit zeros included
     assert panel["events"].sum() > 1000
+
+
+def test_users_and_audit_from_the_command_line(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'users.db'}"
+
+    def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "SENTINELLE_HOME": str(tmp_path), "SENTINELLE_LANG": "en",
+               "SENTINELLE_DATABASE_URL": database}  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-m", "sentinelle.cli.main", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    added = cli(
+        "users",
+        "add",
+        "aminata",
+        "--role",
+        "analyst",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
+    assert added.returncode == 0, added.stderr
+    short = cli("users", "add", "fatou", "--password-stdin", stdin="short\n")
+    assert short.returncode == 2 and "at least 10" in short.stderr
+    assert cli("users", "set", "aminata", "--role", "adviser").returncode == 0
+    token = cli("users", "token", "aminata", "--name", "nightly")
+    assert token.returncode == 0 and "snt_" in token.stdout
+    listed = cli("users", "list").stdout
+    assert "aminata" in listed and "adviser" in listed
+    verified = cli("audit", "verify")
+    assert verified.returncode == 0 and "intact: 3 entries" in verified.stdout
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "users.db") as raw:
+        raw.execute("DROP TRIGGER audit_log_no_update")
+        raw.execute("UPDATE audit_log SET actor = 'forger' WHERE id = 2")
+    broken = cli("audit", "verify")
+    assert broken.returncode == 1 and "entry 2" in broken.stderr

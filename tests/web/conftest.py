@@ -10,20 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sentinelle.config import Settings
-from sentinelle.demo.load import DEMO_PASSWORD, ensure_demo_users, load_demo
+from sentinelle.demo.load import DEMO_PASSWORD
 from sentinelle.domain.access import ROLES
 from sentinelle.store.database import Store
 from sentinelle.web.app import create_app
 
 ROLE_USERS = {role: f"demo-{role}" for role in ROLES}
-
-
-@pytest.fixture
-def demo_store(store: Store) -> Store:
-    """The store fixture (SQLite and PostgreSQL) with the demo scenario and its users."""
-    load_demo(store)
-    ensure_demo_users(store)
-    return store
 
 
 @pytest.fixture

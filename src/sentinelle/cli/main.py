@@ -384,11 +384,26 @@ def geo_fetch(
         geo_import(ctx, path, f"admin{level}", None, None, None, None)
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    import os
+
     import uvicorn
 
     from sentinelle.web.app import create_app
 
+    if workers > 1:
+        # each worker process builds its own app from the environment
+        os.environ["SENTINELLE_DATABASE_URL"] = settings.database_url
+        os.environ["SENTINELLE_HOME"] = str(settings.home)
+        uvicorn.run(
+            "sentinelle.web.app:create_app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+        return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
@@ -397,12 +412,13 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL stores)")] = 1,
 ) -> None:
     """Start the web application on the store."""
     options: Options = ctx.obj
     with user_errors(options):
         _open(options).dispose()  # clear message now if the store cannot be opened
-        _serve(options.settings, host, port)
+        _serve(options.settings, host, port, workers)
 
 
 users_app = typer.Typer(help="Users, roles and API tokens / Utilisateurs", no_args_is_help=True)
