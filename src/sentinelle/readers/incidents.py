@@ -34,8 +34,8 @@ import pandas as pd
 from sentinelle.domain.events import EventFrame
 from sentinelle.domain.vocabulary import event_types, sub_event_types
 from sentinelle.readers.fields import CellChecker
+from sentinelle.readers.keyed import KeyedReader
 from sentinelle.readers.problems import FileRejected, ProblemLog, ReadStats
-from sentinelle.readers.repeats import scan_repeats
 from sentinelle.readers.tabular import DEFAULT_CHUNK_ROWS, TEXT, TableFile
 
 SOURCE = "mission"
@@ -90,7 +90,7 @@ def _label_lookup() -> tuple[dict[str, str], dict[tuple[str, str], str]]:
     return types, subs
 
 
-class IncidentReport:
+class IncidentReport(KeyedReader):
     """A file in the mission incident template, opened for reading."""
 
     def __init__(
@@ -105,6 +105,8 @@ class IncidentReport:
             expected = ", ".join(f"{HEADERS[f][0]} / {HEADERS[f][-1]}" for f in missing)
             raise FileRejected(path, f"not a mission incident file: missing column(s) {expected}")
         self.stats = ReadStats()
+        self.key = "incident_id"
+        self.key_label = "incident id"
         self.total_rows: int | None = None
         self.variant = f"mission incident template, {self.table.kind.upper()}"
 
@@ -112,23 +114,8 @@ class IncidentReport:
         for chunk in self.table.chunks():
             yield chunk.rename(columns=self.rename)
 
-    def batches(self) -> Iterator[tuple[EventFrame, ProblemLog]]:
-        fields = list(dict.fromkeys(self.rename.values()))
-        repeats = scan_repeats(
-            self.table, self._chunks, "incident_id", content=fields, label="incident id"
-        )
-        self.total_rows = repeats.rows + len(self.table.problems)
-        for chunk in self._chunks():
-            problems = ProblemLog()
-            self.stats.rows += len(chunk)
-            chunk, duplicates, conflicts = repeats.split(chunk, self.file, "incident_id", problems)
-            self.stats.duplicate_rows += duplicates
-            self.stats.rejected_rows += conflicts
-            yield self._convert(chunk.reset_index(drop=True), problems), problems
-        for problem in self.table.problems:
-            self.stats.rows += 1
-            self.stats.rejected_rows += 1
-            yield EventFrame.empty(), ProblemLog([problem])
+    def _content_columns(self) -> list[str]:
+        return list(dict.fromkeys(self.rename.values()))
 
     def _convert(self, chunk: pd.DataFrame, problems: ProblemLog) -> EventFrame:
         if chunk.empty:

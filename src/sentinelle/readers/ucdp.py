@@ -18,8 +18,8 @@ import pandas as pd
 from sentinelle.domain.events import EventFrame
 from sentinelle.domain.vocabulary import sub_event_types, ucdp_violence_types
 from sentinelle.readers.fields import CellChecker
+from sentinelle.readers.keyed import KeyedReader
 from sentinelle.readers.problems import FileRejected, ProblemLog, ReadStats
-from sentinelle.readers.repeats import scan_repeats
 from sentinelle.readers.tabular import DEFAULT_CHUNK_ROWS, TEXT, TableFile
 
 SOURCE = "ucdp"
@@ -39,7 +39,7 @@ def _precision(values: pd.Series, cuts: dict[int, int]) -> pd.Series:
     return mapped.astype("Int8")
 
 
-class UcdpExport:
+class UcdpExport(KeyedReader):
     """A UCDP GED CSV (or XLSX) export opened for reading."""
 
     def __init__(
@@ -54,29 +54,14 @@ class UcdpExport:
                 path, f"not a UCDP GED export: missing column(s) {', '.join(missing)}"
             )
         self.stats = ReadStats()
+        self.key = "id"
+        self.key_label = "UCDP id"
         self.total_rows: int | None = None
         self.variant = f"UCDP GED, {self.table.kind.upper()}"
 
     def _chunks(self) -> Iterator[pd.DataFrame]:
         for chunk in self.table.chunks():
             yield chunk.rename(columns={c: c.strip().lower() for c in chunk.columns})
-
-    def batches(self) -> Iterator[tuple[EventFrame, ProblemLog]]:
-        repeats = scan_repeats(
-            self.table, self._chunks, "id", content=self._content_columns(), label="UCDP id"
-        )
-        self.total_rows = repeats.rows + len(self.table.problems)
-        for chunk in self._chunks():
-            problems = ProblemLog()
-            self.stats.rows += len(chunk)
-            chunk, duplicates, conflicts = repeats.split(chunk, self.file, "id", problems)
-            self.stats.duplicate_rows += duplicates
-            self.stats.rejected_rows += conflicts
-            yield self._convert(chunk.reset_index(drop=True), problems), problems
-        for problem in self.table.problems:
-            self.stats.rows += 1
-            self.stats.rejected_rows += 1
-            yield EventFrame.empty(), ProblemLog([problem])
 
     def _content_columns(self) -> list[str]:
         return [h.strip().lower() for h in self.table._columns()]
