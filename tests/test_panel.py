@@ -125,3 +125,29 @@ def test_load_panel_from_store(store: Store) -> None:
     assert nothing["events"].sum() == 0
     with store.transaction() as connection, pytest.raises(ValueError, match="no events"):
         load_panel(connection, "admin2", sources=["ucdp"])
+
+
+def test_weekly_and_quarterly_panels_count_the_same_events() -> None:
+    monthly = build_panel(frame(), "admin2")
+    weekly = build_panel(frame(), "admin2", freq="W")
+    quarterly = build_panel(frame(), "admin2", freq="Q")
+    assert "week" in weekly.columns and "quarter" in quarterly.columns
+    assert weekly["events"].sum() == quarterly["events"].sum() == monthly["events"].sum()
+    assert list(quarterly["quarter"].astype(str).unique()) == ["2018Q1"]
+    assert weekly["week"].nunique() == 10  # 1 January .. 11 March 2018, weeks ending Sunday
+
+
+def test_explosions_on_civilians_and_battles_at_places() -> None:
+    events = EventFrame.from_records(
+        [
+            event(1, "2018-01-05", "ML0505", "ied", inter2=7),
+            event(2, "2018-01-06", "ML0505", "ied", civilian_targeting=True),
+            event(3, "2018-01-07", "ML0505", "ied", inter2=1),
+            event(4, "2018-01-08", "ML0505", "battle", geo_precision=1),
+            event(5, "2018-01-09", "ML0505", "battle", geo_precision=2),
+        ]
+    ).frame[list(EVENT_INPUT_COLUMNS)]
+    row = build_panel(events, "admin2").iloc[0]
+    assert row["explosions_civilian_victims_events"] == 2
+    assert row["explosions_civilian_victims_fatalities"] == 1 + 2
+    assert row["battles_populated_events"] == 1 and row["battles_populated_fatalities"] == 4

@@ -12,7 +12,14 @@ period, with zeros where nothing happened. Columns (all ``int32``):
   ``events_violence_against_civilians__abduction_forced_disappearance``;
 * ``vac_events`` and ``vac_fatalities`` — violence against civilians: events of that type, plus
   events flagged ``civilian_targeting`` (e.g. explosions aimed at civilians, in newer exports);
-* ``political_violence_events`` — the event and sub-event types ACLED counts as political violence.
+* ``political_violence_events`` — the event and sub-event types ACLED counts as political violence;
+* ``explosions_civilian_victims_events`` / ``_fatalities`` — explosions and remote violence that hit
+  civilians: flagged civilian targeting, or with civilians as an actor (ACLED ``inter`` 7);
+* ``battles_populated_events`` / ``_fatalities`` — battles located at a named populated place
+  (ACLED geo-precision 1: the town or village itself), i.e. fighting in or at a village or town.
+
+``freq`` gives weekly (``W``, weeks ending Sunday), monthly (``M``, the default) or quarterly
+(``Q``) panels; the time key is then named ``week``, ``month`` or ``quarter``.
 
 ``panel.attrs`` records the unit kind, the period, the geography and how many events had no unit
 at that level (e.g. ACLED geo-precision 3 events have no cercle) or fell outside the period.
@@ -28,7 +35,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from sentinelle.domain.months import month_range
 from sentinelle.domain.places import UnitKind, priogrid_cells_covering
 from sentinelle.domain.vocabulary import VAC, event_types, political_violence_types, sub_event_types
 from sentinelle.geo.crosswalk import CHOICE_NOTE, to_pre2016
@@ -47,10 +53,18 @@ EVENT_INPUT_COLUMNS = (
     "sub_event_type",
     "fatalities",
     "civilian_targeting",
+    "inter1",
+    "inter2",
+    "geo_precision",
     "admin1_pcode",
     "admin2_pcode",
     "priogrid_gid",
 )
+Frequency = Literal["W", "M", "Q"]
+TIME_COLUMN: dict[str, str] = {"W": "week", "M": "month", "Q": "quarter"}
+"""The name of the time key: ``month`` for monthly panels (the default everywhere)."""
+PANDAS_FREQ: dict[str, str] = {"W": "W-SUN", "M": "M", "Q": "Q-DEC"}
+CIVILIANS = 7  # ACLED inter code of civilians
 
 
 def slug(text: str) -> str:
@@ -59,7 +73,17 @@ def slug(text: str) -> str:
 
 def count_columns() -> list[str]:
     """The panel's count columns, in order."""
-    columns = ["events", "fatalities", "vac_events", "vac_fatalities", "political_violence_events"]
+    columns = [
+        "events",
+        "fatalities",
+        "vac_events",
+        "vac_fatalities",
+        "political_violence_events",
+        "explosions_civilian_victims_events",
+        "explosions_civilian_victims_fatalities",
+        "battles_populated_events",
+        "battles_populated_fatalities",
+    ]
     for event_type in event_types():
         columns += [f"events_{slug(event_type)}", f"fatalities_{slug(event_type)}"]
     for event_type, sub_type in sub_event_types():
@@ -74,11 +98,13 @@ def build_panel(
     first: pd.Period | None = None,
     last: pd.Period | None = None,
     geography: Geography = "as-placed",
+    freq: Frequency = "M",
 ) -> pd.DataFrame:
     """The panel for ``events`` (columns of :data:`EVENT_INPUT_COLUMNS`).
 
     ``units`` lists every unit that must appear (default: those with events); ``first`` and
-    ``last`` bound the period (default: the events' first and last month). With
+    ``last`` bound the period (default: the events' first and last period; periods of another
+    frequency are converted, e.g. months to the quarters holding them). With
     ``geography="pre2016"`` admin units created in 2016 are counted in the unit they belonged to
     (see :mod:`sentinelle.geo.crosswalk`).
     """
@@ -88,13 +114,18 @@ def build_panel(
         unit_values = unit_values.astype("Int64").astype("string")
     elif geography == "pre2016":
         unit_values = to_pre2016(unit_values)
-    months = events["event_date"].dt.to_period("M")
+    pandas_freq = PANDAS_FREQ[freq]
+    periods = events["event_date"].dt.to_period(pandas_freq)
+    if first is not None:
+        first = first.asfreq(pandas_freq, how="start") if first.freqstr != pandas_freq else first
+    if last is not None:
+        last = last.asfreq(pandas_freq, how="end") if last.freqstr != pandas_freq else last
     if first is None or last is None:
-        if months.notna().any():
-            first = first if first is not None else months.min()
-            last = last if last is not None else months.max()
+        if periods.notna().any():
+            first = first if first is not None else periods.min()
+            last = last if last is not None else periods.max()
         else:
-            raise ValueError("no events and no period given: cannot choose the months")
+            raise ValueError("no events and no period given: cannot choose the periods")
     assert first is not None and last is not None
     if units is None:
         units = sorted(unit_values.dropna().unique().tolist())
@@ -102,16 +133,17 @@ def build_panel(
         units = list(dict.fromkeys(str(u) for u in units))
         if unit_kind != "priogrid" and geography == "pre2016":
             units = list(dict.fromkeys(to_pre2016(pd.Series(units, dtype="string")).tolist()))
-    period = month_range(first, last)
+    period = pd.period_range(first, last, freq=pandas_freq)
     n_months, n_units = len(period), len(units)
 
-    month_index = (months - first).map(lambda d: d.n, na_action="ignore")
-    month_index = pd.to_numeric(month_index, errors="coerce").to_numpy(dtype="float64")
+    ordinals = periods.array.asi8 if len(periods) else np.array([], dtype="int64")
+    known = periods.notna().to_numpy()
+    month_index = np.where(known, ordinals - first.ordinal, -1).astype("int64")
     unit_index = pd.Categorical(unit_values, categories=units).codes
-    in_period = (month_index >= 0) & (month_index < n_months)
+    in_period = known & (month_index >= 0) & (month_index < n_months)
     placed = unit_index >= 0
     use = in_period & placed
-    key = (np.where(use, month_index, 0).astype("int64") * n_units + unit_index)[use]
+    key = (np.where(use, month_index, 0) * n_units + unit_index)[use]
     size = n_months * n_units
 
     def counts(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -127,9 +159,16 @@ def build_panel(
     pv_pairs = political_violence_types()
     pairs = pd.Series(list(zip(event_type, sub_type, strict=True)), dtype=object)
     political = pairs.isin(list(pv_pairs)).to_numpy() if len(pairs) else everything
+    civilians_involved = _column(events, "inter1") == CIVILIANS
+    civilians_involved |= _column(events, "inter2") == CIVILIANS
+    targeted = events["civilian_targeting"].to_numpy(dtype=bool, na_value=False)
+    explosions = event_type == "Explosions/Remote violence"
+    explosions_on_civilians = explosions & (targeted | civilians_involved)
+    at_place = _column(events, "geo_precision") == 1
+    battles_populated = (event_type == "Battles") & at_place
 
     data: dict[str, object] = {
-        "month": pd.PeriodIndex(np.repeat(period, n_units), freq="M"),
+        TIME_COLUMN[freq]: pd.PeriodIndex(np.repeat(period, n_units), freq=pandas_freq),
         "unit": pd.Categorical(
             np.tile(np.asarray(units, dtype=object), n_months), categories=units
         ),
@@ -138,6 +177,10 @@ def build_panel(
         "vac_events": counts(vac),
         "vac_fatalities": counts(vac, fatalities),
         "political_violence_events": counts(political),
+        "explosions_civilian_victims_events": counts(explosions_on_civilians),
+        "explosions_civilian_victims_fatalities": counts(explosions_on_civilians, fatalities),
+        "battles_populated_events": counts(battles_populated),
+        "battles_populated_fatalities": counts(battles_populated, fatalities),
     }
     for name in event_types():
         of_type = event_type == name
@@ -149,6 +192,7 @@ def build_panel(
     panel.attrs.update(
         {
             "unit_kind": unit_kind,
+            "freq": freq,
             "first_month": str(first),
             "last_month": str(last),
             "geography": geography,
@@ -161,6 +205,13 @@ def build_panel(
     return panel
 
 
+def _column(events: pd.DataFrame, name: str) -> np.ndarray:
+    """An integer event column as floats (NaN where missing; absent columns are all NaN)."""
+    if name not in events.columns:
+        return np.full(len(events), np.nan)
+    return pd.to_numeric(events[name]).to_numpy(dtype="float64", na_value=np.nan)
+
+
 def load_panel(
     connection: Connection,
     unit_kind: UnitKind = "admin2",
@@ -168,6 +219,7 @@ def load_panel(
     last: pd.Period | None = None,
     sources: Iterable[str] | None = None,
     geography: Geography = "as-placed",
+    freq: Frequency = "M",
 ) -> pd.DataFrame:
     """The panel from the store: every stored unit of the level (for PRIO-GRID, every cell
     touching the country's admin units, or the cells with events when there are none)."""
@@ -189,4 +241,4 @@ def load_panel(
         units = [u.pcode for u in stored] or None
     if frame.empty and (first is None or last is None):
         raise ValueError("the store holds no events for this selection and no period was given")
-    return build_panel(frame, unit_kind, units, first, last, geography)
+    return build_panel(frame, unit_kind, units, first, last, geography, freq)
