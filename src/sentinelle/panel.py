@@ -9,7 +9,9 @@ period, with zeros where nothing happened. Columns (all ``int32``):
 * ``events_<type>`` and ``fatalities_<type>`` for each ACLED event type, e.g. ``events_battles``,
   ``fatalities_violence_against_civilians``;
 * ``events_<type>__<sub_type>`` for each sub-event type, e.g.
-  ``events_violence_against_civilians__abduction_forced_disappearance``;
+  ``events_violence_against_civilians__abduction_forced_disappearance``, and
+  ``fatalities_violence_against_civilians__<sub_type>`` for the sub-types of violence against
+  civilians (attack, abduction/forced disappearance, sexual violence);
 * ``vac_events`` and ``vac_fatalities`` — violence against civilians: events of that type, plus
   events flagged ``civilian_targeting`` (e.g. explosions aimed at civilians, in newer exports);
 * ``political_violence_events`` — the event and sub-event types ACLED counts as political violence;
@@ -88,6 +90,8 @@ def count_columns() -> list[str]:
         columns += [f"events_{slug(event_type)}", f"fatalities_{slug(event_type)}"]
     for event_type, sub_type in sub_event_types():
         columns.append(f"events_{slug(event_type)}__{slug(sub_type)}")
+        if event_type == VAC:
+            columns.append(f"fatalities_{slug(event_type)}__{slug(sub_type)}")
     return columns
 
 
@@ -187,7 +191,10 @@ def build_panel(
         data[f"events_{slug(name)}"] = counts(of_type)
         data[f"fatalities_{slug(name)}"] = counts(of_type, fatalities)
     for name, sub in sub_event_types():
-        data[f"events_{slug(name)}__{slug(sub)}"] = counts((event_type == name) & (sub_type == sub))
+        of_sub_type = (event_type == name) & (sub_type == sub)
+        data[f"events_{slug(name)}__{slug(sub)}"] = counts(of_sub_type)
+        if name == VAC:
+            data[f"fatalities_{slug(name)}__{slug(sub)}"] = counts(of_sub_type, fatalities)
     panel = pd.DataFrame(data)
     panel.attrs.update(
         {
