@@ -93,7 +93,8 @@ def store(request: pytest.FixtureRequest) -> Store:
 def demo_store(store: Store) -> Store:
     """The store fixture (SQLite and PostgreSQL) with the demo scenario and one user per role
     (demo-viewer, demo-analyst, demo-adviser, demo-admin)."""
-    from sentinelle.demo.load import ensure_demo_users, load_demo
+    from sentinelle.demo.load import ensure_demo_users
+    from sentinelle.demo.load import load_demo_with_population as load_demo
 
     load_demo(store)
     ensure_demo_users(store)

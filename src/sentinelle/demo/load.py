@@ -11,6 +11,7 @@ from sentinelle.ingest import placer_for
 from sentinelle.store import deployments, event_counts, imports, places
 from sentinelle.store import events as event_store
 from sentinelle.store.database import Store
+from sentinelle.threat.population import load_demo_population
 
 SOURCE = "demo"
 
@@ -68,6 +69,13 @@ DEMO_USERS = (
     ("demo-analyst", "analyst"),
     ("demo-viewer", "viewer"),
 )
+
+
+def load_demo_with_population(store: Store, seed: int = 2013) -> DemoLoad:
+    """The demo scenario and its (rounded, real 2020) population figures per cercle."""
+    loaded = load_demo(store, seed=seed)
+    load_demo_population(store)
+    return loaded
 
 
 def ensure_demo_users(store: Store) -> list[tuple[str, str]]:
