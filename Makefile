@@ -9,6 +9,7 @@
 #   make unit          pytest without PostgreSQL (-m "not postgres")
 #   make bench-ingest  benchmarks/bench_ingest.py against a throwaway PostgreSQL/PostGIS
 #   make bench-web     benchmarks/bench_web.py: 50 users on the app, 100,000 events, PostgreSQL
+#   make bench-threat  benchmarks/bench_threat.py: assessments over cercles and a large grid
 #   make pg-start / pg-stop   a PostgreSQL/PostGIS server to keep around while developing
 #   make clean         caches, build output, ./var; `make distclean` also removes .venv
 #
@@ -32,11 +33,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint typecheck unit bench-ingest bench-web system-deps \
+.PHONY: help venv run test lint typecheck unit bench-ingest bench-web bench-threat system-deps \
         pg-start pg-stop clean distclean
 
 help:
-	@sed -n '2,17p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '2,18p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 # --- virtualenv ----------------------------------------------------------------
 $(BIN)/python:
@@ -78,6 +79,9 @@ bench-ingest: system-deps $(STAMP)
 
 bench-web: system-deps $(STAMP)
 	bash scripts/run-tests.sh --with-pg $(BIN)/python benchmarks/bench_web.py $(BENCH_ARGS)
+
+bench-threat: $(STAMP)
+	$(BIN)/python benchmarks/bench_threat.py $(BENCH_ARGS)
 
 # --- a server to keep while developing -------------------------------------------
 # eval "$(make -s pg-start)" exports SENTINELLE_TEST_POSTGRES_URL in your shell.

@@ -24,6 +24,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Table
 
 from sentinelle.cli import render
 from sentinelle.cli.messages import language_from_env, number, t
@@ -298,6 +299,72 @@ def agreement(
             console.print(result.differences.head(show).to_string(index=False))
 
 
+@app.command()
+def assess(
+    ctx: typer.Context,
+    as_of: Annotated[str, typer.Option("--as-of", help="Month to assess, YYYY-MM")],
+    unit: Annotated[str, typer.Option(help="admin2 (cercles) or admin1 (regions)")] = "admin2",
+    source: Annotated[
+        list[str] | None, typer.Option(help="Only these sources (acled, ucdp, mission, demo)")
+    ] = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="Save it as a dated, citable assessment")
+    ] = False,
+    title: Annotated[str | None, typer.Option(help="Title of the saved assessment")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the matrix to .csv or .xlsx")] = None,
+    top: Annotated[int, typer.Option(help="Rows to print")] = 20,
+) -> None:
+    """The threat matrix of a month: risk per (area, actor family, threat type)."""
+    from sentinelle.domain.threat import scale, threat_types
+    from sentinelle.threat.actors import label as family_label
+    from sentinelle.threat.assess import AssessmentError, save_assessment
+    from sentinelle.threat.assess import assess as compute
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        if unit not in ("admin1", "admin2"):
+            raise UserError(f"--unit must be admin1 or admin2, not {unit!r}")
+        store = _open(options)
+        try:
+            with store.reading() as connection:
+                result = compute(connection, as_of, unit, sources=source or None)  # type: ignore[arg-type]
+        except AssessmentError as exc:
+            raise UserError(str(exc)) from None
+        matrix = result.matrix
+        risk = {c.code: c.label(language) for c in scale("risk")}
+        table = Table(title=f"{t('threat_matrix', language)} {result.as_of}")
+        for key in ("area", "actor_family", "threat_type", "likelihood", "severity", "risk",
+                    "trend", "deaths_12m"):  # fmt: skip
+            table.add_column(t(key, language))
+        for row in matrix.head(top).itertuples(index=False):
+            table.add_row(
+                str(row.unit_name),
+                family_label(str(row.actor_family), language),
+                threat_types()[str(row.threat_type)].label(language),
+                str(row.likelihood_class),
+                str(row.severity_class),
+                risk[str(row.risk_level)],
+                str(row.trend),
+                number(int(row.fatalities_12m), language),
+            )
+        console.print(table)
+        console.print(f"{number(len(matrix), language)} {t('threats', language)}")
+        if out is not None:
+            if out.suffix == ".csv":
+                matrix.to_csv(out, index=False)
+            elif out.suffix == ".xlsx":
+                matrix.assign(as_of=matrix["as_of"].astype(str)).to_excel(out, index=False)
+            else:
+                raise UserError(f"--out must end in .csv or .xlsx, not {out.name!r}")
+            console.print(f"{t('panel_written', language)} {out}")
+        if save:
+            assessment_id = save_assessment(store, result, _actor(), title)
+            console.print(
+                f"{t('assessment_saved', language)}: Sentinelle assessment #{assessment_id} rev. 0"
+            )
+
+
 geo = typer.Typer(help="Boundaries and places / Limites et lieux", no_args_is_help=True)
 app.add_typer(geo, name="geo")
 
@@ -382,6 +449,60 @@ def geo_fetch(
         console.print(f"{t('downloaded', options.language)} {path}")
     if import_:
         geo_import(ctx, path, f"admin{level}", None, None, None, None)
+
+
+population_app = typer.Typer(
+    help="Population figures per admin unit / Population par unité administrative",
+    no_args_is_help=True,
+)
+app.add_typer(population_app, name="population")
+
+
+@population_app.command("import")
+def population_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="OCHA COD-PS table or the population template")],
+    year: Annotated[
+        int | None,
+        typer.Option(
+            help="Year of the figures when the file has no year column (default: "
+            "a year in the file name)"
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write rejected rows here (default: var/reports/rejected-<id>.csv)"),
+    ] = None,
+) -> None:
+    """Import population figures; they replace the stored figures of the same year and level."""
+    from sentinelle.readers.problems import ProblemLog
+    from sentinelle.threat.population import ingest_population
+
+    options: Options = ctx.obj
+    language = options.language
+    french = language == "fr"
+    with user_errors(options):
+        result = ingest_population(_open(options), file, year)
+        plural = {"admin1": "régions" if french else "regions", "admin2": "cercles"}
+        levels = ", ".join(f"{n} {plural[level]}" for level, n in result.units.items())
+        totals = ", ".join(f"{y}: {number(round(v), language)}" for y, v in result.total.items())
+        console.print(
+            f"{'Population importée' if french else 'Population imported'}: {levels} "
+            f"(total {totals}; {t('file', language).lower()} {file.name}, "
+            f"import {result.import_id})"
+        )
+        if result.year_from != "column":
+            name = "nom du fichier" if french else "file name"
+            source = "--year" if result.year_from == "argument" else name
+            console.print(f"  {'année' if french else 'year'}: {source}", style="dim")
+        if result.problems:
+            console.print(f"{t('rejected_rows', language)}: {result.rejected_rows}", style="yellow")
+            for problem in result.problems[:20]:
+                console.print(f"  - {problem}", style="yellow")
+            target = report or options.settings.reports_dir / f"rejected-{result.import_id}.csv"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            ProblemLog(list(result.problems)).write_csv(target)
+            console.print(f"{t('rejected_report', language)} {target}")
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
@@ -601,7 +722,7 @@ def demo(
     port: Annotated[int, typer.Option(help="Port of the web application")] = 8000,
 ) -> None:
     """Load the built-in fictional training scenario and print its summary."""
-    from sentinelle.demo.load import load_demo
+    from sentinelle.demo.load import load_demo_with_population as load_demo
     from sentinelle.summary import summarise_events
 
     options: Options = ctx.obj

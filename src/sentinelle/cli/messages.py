@@ -63,6 +63,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unit_months": ("unit-months", "unités-mois"),
     "demo_sign_in": ("Sign in to the demo at", "Connectez-vous à la démo sur"),
     "password": ("password", "mot de passe"),
+    "threat_matrix": ("Threat matrix", "Matrice des menaces"),
+    "area": ("Area", "Zone"),
+    "actor_family": ("Actor family", "Famille d'acteurs"),
+    "threat_type": ("Threat", "Menace"),
+    "likelihood": ("Likelihood", "Probabilité"),
+    "severity": ("Severity", "Gravité"),
+    "risk": ("Risk", "Risque"),
+    "trend": ("Trend", "Tendance"),
+    "deaths_12m": ("Deaths (12 months)", "Morts (12 mois)"),
+    "threats": ("threats", "menaces"),
+    "assessment_saved": ("Saved", "Enregistrée"),
     "no_pcode": ("Units without a P-code (left out)", "Unités sans code P (écartées)"),
 }
 

@@ -290,3 +290,79 @@ event_counts = Table(
     Column("last_date", Date, nullable=False),
 )
 Index("ix_event_counts_month", event_counts.c.month)
+
+population = Table(
+    "population",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pcode", String(20), nullable=False),
+    Column("level", String(10), nullable=False),  # admin1 or admin2
+    Column("year", Integer, nullable=False),
+    Column("population", Float, nullable=False),
+    Column("male", Float),
+    Column("female", Float),
+    Column("source", Text),  # the file the figures came from
+    Column("import_id", Integer, ForeignKey("imports.id")),
+    UniqueConstraint("pcode", "year"),
+)
+Index("ix_population_year", population.c.year)
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("as_of", Date, nullable=False),  # the assessed month (its first day)
+    Column("unit_kind", String(10), nullable=False),
+    Column("title", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("parameters", Text, nullable=False),  # JSON: windows, sources, definitions
+    Column("data_version", Text, nullable=False),  # the store's data when computed
+    Column("rows", Integer, nullable=False),
+)
+
+assessment_rows = Table(
+    "assessment_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assessment_id", Integer, ForeignKey("assessments.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("unit", String(20), nullable=False),
+    Column("unit_name", Text),
+    Column("actor_family", String(60), nullable=False),
+    Column("threat_type", String(40), nullable=False),
+    Column("events_3m", Integer, nullable=False),
+    Column("events_12m", Integer, nullable=False),
+    Column("fatalities_12m", Integer, nullable=False),
+    Column("max_fatalities_12m", Integer, nullable=False),
+    Column("monthly_rate", Float, nullable=False),
+    Column("likelihood", Float, nullable=False),
+    Column("likelihood_class", SmallInteger, nullable=False),
+    Column("severity_value", Float, nullable=False),
+    Column("severity_class", SmallInteger, nullable=False),
+    Column("risk_score", SmallInteger, nullable=False),
+    Column("risk_level", String(20), nullable=False),
+    Column("trend", String(20)),
+    Column("trend_ratio", Float),
+    Column("trend_p", Float),
+    Column("population", Float),
+    Column("hotspot_class", String(20)),
+)
+
+assessment_notes = Table(
+    "assessment_notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assessment_id", Integer, ForeignKey("assessments.id"), nullable=False),
+    Column("row_id", Integer, ForeignKey("assessment_rows.id"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("motive", Text),
+    Column("civilians_targeted", Text),
+    Column("response_tiers", Text),  # "|"-separated: I, II, III
+    Column("response_phase", String(20)),
+    Column("planned_response", Text),
+    Column("edited_by", Text, nullable=False),
+    Column("edited_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("assessment_id", "revision"),
+)
+Index("ix_assessment_notes_row_id", assessment_notes.c.row_id)
