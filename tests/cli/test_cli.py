@@ -91,13 +91,15 @@ def test_the_readme_use_your_own_data_commands_work(tmp_path: Path, shared_data:
         / "boundaries/geoBoundaries-MLI-ADM2_simplified.topojson",
         "acled_mali_export.csv": shared_data / "acled/acled_mali_1997-2018_api_export.csv",
         "panel.csv": tmp_path / "panel.csv",
+        "cod_ps_mali_admin2_population_2020.csv": shared_data
+        / "population/cod_ps_mali_admin2_population_2020.csv",
     }
     commands = [
         line.split("#", 1)[0].strip()
         for line in block.splitlines()
         if line.strip().startswith("sentinelle ")
     ]
-    assert len(commands) >= 5
+    assert len(commands) >= 7
     for command in commands:
         args = command.split()[1:]
         args = [str(files.get(a, a)) for a in args]

@@ -17,9 +17,12 @@ class MonthError(ValueError):
 def parse_month(text: str) -> pd.Period:
     """``"2016-01"`` → ``Period('2016-01', 'M')``; anything else is refused with a clear message."""
     match = _MONTH.match(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    if not match or not 1 <= int(match.group(2)) <= 12 or not int(match.group(1)) >= 1:
         raise MonthError(f"{text!r} is not a month; expected YYYY-MM, e.g. 2016-01")
-    return pd.Period(text.strip(), freq="M")
+    try:
+        return pd.Period(text.strip(), freq="M")
+    except ValueError:
+        raise MonthError(f"{text!r} is not a month pandas can represent") from None
 
 
 def parse_month_range(text: str) -> tuple[pd.Period, pd.Period]:

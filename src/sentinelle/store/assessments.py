@@ -200,3 +200,20 @@ def row(connection: Connection, assessment_id: int, row_id: int) -> dict[str, An
         )
     ).first()
     return dict(found._mapping) if found else None
+
+
+def revisions(
+    connection: Connection, assessment_id: int
+) -> list[tuple[int, int, str, dt.datetime]]:
+    """(revision, row id, edited by, edited at) of every saved note, oldest first."""
+    rows = connection.execute(
+        select(
+            assessment_notes.c.revision,
+            assessment_notes.c.row_id,
+            assessment_notes.c.edited_by,
+            assessment_notes.c.edited_at,
+        )
+        .where(assessment_notes.c.assessment_id == assessment_id)
+        .order_by(assessment_notes.c.revision)
+    )
+    return [(int(r.revision), int(r.row_id), r.edited_by, r.edited_at) for r in rows]

@@ -29,10 +29,9 @@ from typing import Any, Literal
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from sentinelle import __version__
 from sentinelle.accounts import now, record
@@ -41,7 +40,6 @@ from sentinelle.domain.vocabulary import Language, Term
 from sentinelle.geo.crosswalk import CHOICE_NOTE
 from sentinelle.store import assessments as assessment_store
 from sentinelle.store.database import Store
-from sentinelle.store.schema import assessment_notes
 from sentinelle.threat.actors import actor_families
 from sentinelle.threat.assess import StoredAssessment, load_assessment
 
@@ -138,31 +136,31 @@ TREND_TERMS = _terms(
 """The matrix's trend classes (``threat.trend``)."""
 
 HOTSPOT_TERMS = _terms(
-    ("new", "new hot spot", "nouveau point chaud",
+    ("new", "new", "nouveau",
      "a hot spot of violence against civilians this month, never before in the last 24 months",
      "point chaud de violence contre les civils ce mois-ci, jamais auparavant sur 24 mois"),
-    ("consecutive", "consecutive hot spot", "point chaud consécutif",
+    ("consecutive", "consecutive", "consécutif",
      "a hot spot for an uninterrupted run of months up to now, not before that run",
      "point chaud pendant une suite ininterrompue de mois jusqu'à maintenant, pas avant"),
-    ("intensifying", "intensifying hot spot", "point chaud qui s'intensifie",
+    ("intensifying", "intensifying", "qui s'intensifie",
      "a hot spot in at least 90% of the last 24 months, and clustering is getting stronger",
      "point chaud au moins 90 % des 24 derniers mois, et la concentration se renforce"),
-    ("persistent", "persistent hot spot", "point chaud persistant",
+    ("persistent", "persistent", "persistant",
      "a hot spot in at least 90% of the last 24 months, without a significant trend",
      "point chaud au moins 90 % des 24 derniers mois, sans tendance significative"),
-    ("diminishing", "diminishing hot spot", "point chaud qui s'atténue",
+    ("diminishing", "diminishing", "qui s'atténue",
      "a hot spot in at least 90% of the last 24 months, but clustering is weakening",
      "point chaud au moins 90 % des 24 derniers mois, mais la concentration s'affaiblit"),
-    ("sporadic", "sporadic hot spot", "point chaud sporadique",
+    ("sporadic", "sporadic", "sporadique",
      "a hot spot now, and on and off before in the last 24 months",
      "point chaud maintenant, et par intermittence auparavant sur les 24 derniers mois"),
-    ("oscillating", "oscillating hot spot", "point chaud oscillant",
+    ("oscillating", "oscillating", "oscillant",
      "a hot spot now, on and off before, and a cold spot at times in the last 24 months",
      "point chaud maintenant, par intermittence auparavant, et parfois point froid sur 24 mois"),
-    ("historical", "historical hot spot", "point chaud historique",
+    ("historical", "historical", "historique",
      "not a hot spot now, but in at least 90% of the last 24 months",
      "pas un point chaud maintenant, mais au moins 90 % des 24 derniers mois"),
-    ("none", "no hot spot pattern", "aucun point chaud",
+    ("none", "none", "aucun",
      "not a hot spot now (or never in the last 24 months): violence does not cluster here "
      "more than chance would have it",
      "pas un point chaud maintenant (ou jamais sur 24 mois) : la violence ne s'y concentre pas "
@@ -212,7 +210,12 @@ def matrix_records(stored: StoredAssessment) -> list[dict[str, Any]]:
     """The rows of a saved assessment at its revision, in saved order (highest risk first), as
     plain values: ints, floats (``None`` for a missing or infinite value — a trend ratio with an
     empty baseline), strings or ``None``; ``response_tiers`` as saved (``I|II``)."""
-    frame = stored.rows
+    return frame_records(stored.rows)
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Records of :data:`ROW_FIELDS` from a matrix frame, saved (with row ids and notes) or
+    just computed (those fields are then ``None``), as :func:`matrix_records` describes."""
     columns = {name: frame[name].tolist() if name in frame else [None] * len(frame)
                for name in ROW_FIELDS}  # fmt: skip
     return [
@@ -283,26 +286,62 @@ def about(
     return pairs
 
 
-def definitions(language: Language) -> list[tuple[str, str, str, str]]:
-    """Every class the matrix uses: (vocabulary, code, label, meaning) in ``language``."""
-    found: list[tuple[str, str, str, str]] = []
+@dataclass(frozen=True)
+class Definition:
+    """One class of a vocabulary the matrix uses, in both languages."""
+
+    vocabulary: str
+    code: str
+    label_en: str
+    label_fr: str
+    meaning_en: str
+    meaning_fr: str
+
+    def label(self, language: Language) -> str:
+        return self.label_fr if language == "fr" else self.label_en
+
+    def meaning(self, language: Language) -> str:
+        return self.meaning_fr if language == "fr" else self.meaning_en
+
+
+def definitions() -> list[Definition]:
+    """Every class the matrix uses: scales, threat types, actor families, trends, hotspot
+    patterns, response tiers and phases."""
+    found: list[Definition] = []
     for name in ("likelihood", "severity", "risk"):
-        for c in scale(name):
-            found.append((name, c.code, c.label(language), c.meaning(language)))
-    found += [
-        ("threat_type", code, t.label(language), f"{t.event_type} {t.sub_event_type}".strip())
-        for code, t in threat_types().items()
-    ]
-    found += [("actor_family", code, t.label(language), "") for code, t in actor_families().items()]
-    found += [("trend", code, t.label(language), t.meaning(language)) for code, t in TREND_TERMS.items()]  # noqa: E501
-    found += [
-        ("hotspot_class", code, t.label(language), t.meaning(language))
-        for code, t in HOTSPOT_TERMS.items()
-    ]
-    for kind in ("tier", "phase"):
         found += [
-            (f"response_{kind}", code, t.label(language), "")
-            for code, t in responses()[kind].items()
+            Definition(name, c.code, c.label_en, c.label_fr, c.meaning_en, c.meaning_fr)
+            for c in scale(name)
+        ]
+    for code, kind in threat_types().items():
+        source = f"ACLED: {kind.event_type}" + (
+            f" / {kind.sub_event_type}" if kind.sub_event_type else ""
+        )
+        condition = {"civilians": " (civilians targeted)", "populated": " (at a named place)"}
+        condition_fr = {"civilians": " (civils visés)", "populated": " (en un lieu nommé)"}
+        found.append(
+            Definition(
+                "threat_type",
+                code,
+                kind.label_en,
+                kind.label_fr,
+                source + condition.get(kind.condition, ""),
+                source + condition_fr.get(kind.condition, ""),
+            )
+        )
+    found += [
+        Definition("actor_family", code, t.label_en, t.label_fr, "", "")
+        for code, t in actor_families().items()
+    ]
+    for vocabulary, terms in (("trend", TREND_TERMS), ("hotspot_class", HOTSPOT_TERMS)):
+        found += [
+            Definition(vocabulary, code, t.label_en, t.label_fr, t.meaning_en, t.meaning_fr)
+            for code, t in terms.items()
+        ]
+    for part in ("tier", "phase"):
+        found += [
+            Definition(f"response_{part}", code, t.label_en, t.label_fr, "", "")
+            for code, t in responses()[part].items()
         ]
     return found
 
@@ -316,7 +355,7 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 def _csv_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return _utc(value).isoformat(timespec="seconds")
+        return _utc(value).isoformat()
     if isinstance(value, float):
         return repr(value)
     return "" if value is None else value
@@ -325,7 +364,7 @@ def _csv_value(value: Any) -> Any:
 def _cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     """A spreadsheet cell: forbidden characters removed, text never read as a formula."""
     if isinstance(value, dt.datetime):
-        return _utc(value).isoformat(timespec="seconds")
+        return _utc(value).isoformat()
     if not isinstance(value, str):
         return value
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -364,8 +403,9 @@ def write_matrix(
         info.append([key, _cell(info, value)])
     terms = book.create_sheet("definitions")
     terms.append(["vocabulary", "code", "label", "meaning"])
-    for entry in definitions(language):
-        terms.append([_cell(terms, v) for v in entry])
+    for entry in definitions():
+        values = (entry.vocabulary, entry.code, entry.label(language), entry.meaning(language))
+        terms.append([_cell(terms, v) for v in values])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -449,15 +489,8 @@ def revision_log(connection: Connection, assessment_id: int) -> list[RevisionEnt
     if found is None:
         return []
     entries = [RevisionEntry(0, None, found.created_by, _utc(found.created_at))]
-    rows = connection.execute(
-        select(
-            assessment_notes.c.revision,
-            assessment_notes.c.row_id,
-            assessment_notes.c.edited_by,
-            assessment_notes.c.edited_at,
-        )
-        .where(assessment_notes.c.assessment_id == assessment_id)
-        .order_by(assessment_notes.c.revision)
-    )
-    entries += [RevisionEntry(int(r.revision), int(r.row_id), r.edited_by, _utc(r.edited_at)) for r in rows]
+    entries += [
+        RevisionEntry(revision, row_id, editor, _utc(at))
+        for revision, row_id, editor, at in assessment_store.revisions(connection, assessment_id)
+    ]
     return entries

@@ -31,6 +31,7 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("nav.overview", "/", "view_events"),
     NavItem("nav.events", "/events", "view_events"),
+    NavItem("nav.threat", "/threat", "view_events"),
     NavItem("nav.data", "/data", "view_imports"),
 ]
 

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from sentinelle.web.api import account, audit, events, imports, overview, places, users
+from sentinelle.web.api import account, audit, events, imports, overview, places, threat, users
 
 router = APIRouter()
-for module in (account, users, audit, overview, places, events, imports):
+for module in (account, users, audit, overview, places, events, imports, threat):
     router.include_router(module.router)
