@@ -10,6 +10,7 @@
 #   make bench-ingest  benchmarks/bench_ingest.py against a throwaway PostgreSQL/PostGIS
 #   make bench-web     benchmarks/bench_web.py: 50 users on the app, 100,000 events, PostgreSQL
 #   make bench-threat  benchmarks/bench_threat.py: assessments over cercles and a large grid
+#   make bench-forecast benchmarks/bench_forecast.py: rolling-origin backtest, cercle-month
 #   make pg-start / pg-stop   a PostgreSQL/PostGIS server to keep around while developing
 #   make clean         caches, build output, ./var; `make distclean` also removes .venv
 #
@@ -33,7 +34,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint typecheck unit bench-ingest bench-web bench-threat system-deps \
+.PHONY: help venv run test lint typecheck unit bench-ingest bench-web bench-threat bench-forecast system-deps \
         pg-start pg-stop clean distclean
 
 help:
@@ -82,6 +83,9 @@ bench-web: system-deps $(STAMP)
 
 bench-threat: $(STAMP)
 	$(BIN)/python benchmarks/bench_threat.py $(BENCH_ARGS)
+
+bench-forecast: $(STAMP)
+	$(BIN)/python benchmarks/bench_forecast.py $(BENCH_ARGS)
 
 # --- a server to keep while developing -------------------------------------------
 # eval "$(make -s pg-start)" exports SENTINELLE_TEST_POSTGRES_URL in your shell.

@@ -13,6 +13,7 @@
 #   chromium, chromium-driver                 browser tests of the web UI (later)
 #   libpango-1.0-0, libpangoft2-1.0-0,        PDF report rendering (later)
 #   fonts-dejavu-core
+#   libgomp1                                  OpenMP runtime of LightGBM (forecasting)
 set -euo pipefail
 
 PACKAGES=(
@@ -23,6 +24,7 @@ PACKAGES=(
     libpango-1.0-0
     libpangoft2-1.0-0
     fonts-dejavu-core
+    libgomp1
 )
 # Extra packages may be appended from the environment (space separated).
 if [[ -n "${SENTINELLE_EXTRA_DEBS:-}" ]]; then

@@ -26,6 +26,11 @@ VENV=${VENV:-.venv}
 BIN=$VENV/bin
 PYTEST_WORKERS=${PYTEST_WORKERS:-2}
 export SENTINELLE_SHARED_DATA=${SENTINELLE_SHARED_DATA:-$REPO_ROOT/../shared/data}
+# one thread per pytest worker: numerical libraries (OpenBLAS, OpenMP in LightGBM) that each
+# start a thread per core would otherwise oversubscribe the cores the workers already share
+if [[ "$PYTEST_WORKERS" != 0 ]]; then
+    export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+fi
 
 log() { printf 'run-tests: %s\n' "$*" >&2; }
 

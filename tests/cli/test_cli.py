@@ -93,6 +93,9 @@ def test_the_readme_use_your_own_data_commands_work(tmp_path: Path, shared_data:
         "panel.csv": tmp_path / "panel.csv",
         "cod_ps_mali_admin2_population_2020.csv": shared_data
         / "population/cod_ps_mali_admin2_population_2020.csv",
+        "geopko_v2.3_minusma_locations.csv": shared_data
+        / "peacekeeping/geopko_v2.3_minusma_locations.csv",
+        "scores.csv": tmp_path / "scores.csv",
     }
     commands = [
         line.split("#", 1)[0].strip()
@@ -108,6 +111,9 @@ def test_the_readme_use_your_own_data_commands_work(tmp_path: Path, shared_data:
     panel = pd.read_csv(tmp_path / "panel.csv")
     assert len(panel) == 50 * 36  # 50 cercles × 36 months, explicit zeros included
     assert panel["events"].sum() > 1000
+    scores = pd.read_csv(tmp_path / "scores.csv")
+    assert set(scores["horizon"]) == {1, 3, 6}
+    assert not scores.duplicated(["model", "horizon", "metric"]).any()
 
 
 def test_users_and_audit_from_the_command_line(tmp_path: Path) -> None:

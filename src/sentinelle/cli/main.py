@@ -365,6 +365,271 @@ def assess(
             )
 
 
+def _forecast_unit(unit: str) -> str:
+    if unit not in ("admin1", "admin2", "priogrid"):
+        raise UserError(f"--unit must be admin2, admin1 or priogrid, not {unit!r}")
+    return unit
+
+
+def _write_frame(frame: object, out: Path, what: str) -> None:
+    import pandas as pd
+
+    assert isinstance(frame, pd.DataFrame)
+    table = frame.copy()
+    for column in table.columns:
+        if isinstance(table[column].dtype, pd.PeriodDtype):
+            table[column] = table[column].astype(str)
+    if out.suffix == ".csv":
+        table.to_csv(out, index=False)
+    elif out.suffix == ".xlsx":
+        table.to_excel(out, index=False)
+    else:
+        raise UserError(f"{what} must end in .csv or .xlsx, not {out.name!r}")
+
+
+def _load_forecast_data(store: Store, unit: str, last: str | None = None) -> object:
+    import pandas as pd
+
+    from sentinelle.forecast.data import load_forecast_data
+
+    from sentinelle.domain.months import parse_month
+
+    month = None
+    if last is not None:
+        try:
+            month = parse_month(last)
+        except MonthError as exc:
+            raise UserError(f"--as-of: {exc}") from None
+    try:
+        with store.reading() as connection:
+            return load_forecast_data(connection, unit, last=month)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _models_option(text: str | None) -> list[str]:
+    from sentinelle.forecast.models import MODELS
+
+    if not text:
+        return list(MODELS)
+    models = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise UserError(f"--models: unknown {', '.join(unknown)}; expected {', '.join(MODELS)}")
+    return models
+
+
+@app.command()
+def backtest(
+    ctx: typer.Context,
+    origins: Annotated[
+        str,
+        typer.Option(
+            help="Origin months YYYY-MM:YYYY-MM (an origin is the first month "
+            "the models do not see)"
+        ),
+    ],
+    unit: Annotated[str, typer.Option(help="admin2 (cercles), admin1 or priogrid")] = "admin2",
+    horizons: Annotated[str, typer.Option(help="Months ahead, e.g. 1,3,6 or 1-6")] = "1,3,6",
+    models: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated models (default: all baselines and learned models)"),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Scores to .csv or .xlsx")] = None,
+    predictions: Annotated[
+        Path | None, typer.Option(help="Every forecast with what happened, to .csv or .xlsx")
+    ] = None,
+    reliability: Annotated[
+        Path | None, typer.Option(help="Reliability curves to .csv or .xlsx")
+    ] = None,
+    samples: Annotated[int, typer.Option(help="Samples per fatality forecast")] = 200,
+    top_k: Annotated[int, typer.Option("--top-k", help="Areas for recall among the top k")] = 10,
+    save: Annotated[bool, typer.Option(help="Store the run (--no-save to skip)")] = True,
+) -> None:
+    """Rolling-origin backtest of VAC forecasts against baselines, scored by horizon."""
+    from sentinelle.forecast.backtest import METRICS, parse_horizons, parse_origins
+    from sentinelle.forecast.backtest import backtest as run_backtest
+    from sentinelle.forecast.models import BASELINES
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        unit = _forecast_unit(unit)
+        try:
+            origin_months = parse_origins(origins)
+            horizon_list = parse_horizons(horizons)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        model_list = _models_option(models)
+        if samples < 10 or top_k < 1:
+            raise UserError("--samples must be at least 10 and --top-k at least 1")
+        for path in (out, predictions, reliability):
+            if path is not None and path.suffix not in (".csv", ".xlsx"):
+                raise UserError(f"{path.name!r}: outputs must end in .csv or .xlsx")
+        store = _open(options)
+        data = _load_forecast_data(store, unit)
+        try:
+            with _progress(t("backtesting", language)) as progress:
+                run = run_backtest(
+                    data,  # type: ignore[arg-type]
+                    origin_months,
+                    horizon_list,
+                    model_list,
+                    n_samples=samples,
+                    top_k=top_k,
+                    progress=progress,
+                )
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        scores = run.scores.copy()
+        scores.insert(
+            1, "kind", ["baseline" if m in BASELINES else "learned" for m in scores["model"]]
+        )
+        scores["definition"] = scores["metric"].map(METRICS)
+        shown = (
+            "auroc",
+            "average_precision",
+            "brier",
+            "brier_skill",
+            "recall_at_k",
+            "crps",
+            "msle",
+        )
+        wide = scores.pivot_table(index=["horizon", "model"], columns="metric", values="value")
+        table = Table(title=f"{t('backtest', language)} {origins} · {unit}")
+        table.add_column(t("horizon", language))
+        table.add_column(t("model", language))
+        for metric in shown:
+            table.add_column(metric, justify="right")
+        for (horizon, model), row in wide.iterrows():
+            table.add_row(
+                str(horizon),
+                model,
+                *(f"{row.get(metric, float('nan')):.4f}" for metric in shown),
+            )
+        console.print(table)
+        for metric in shown:
+            console.print(f"[dim]{metric}: {METRICS[metric]}[/]", highlight=False)
+        console.print(
+            f"{number(len(run.predictions), language)} {t('forecasts', language)}, "
+            f"{run.seconds:.1f} s"
+        )
+        if out is not None:
+            _write_frame(scores, out, "--out")
+            console.print(f"{t('written', language)} {out}")
+        if predictions is not None:
+            _write_frame(run.predictions, predictions, "--predictions")
+            console.print(f"{t('written', language)} {predictions}")
+        if reliability is not None:
+            _write_frame(run.reliability, reliability, "--reliability")
+            console.print(f"{t('written', language)} {reliability}")
+        if save:
+            run_id = _save_run(store, run)
+            console.print(f"{t('run_saved', language)}: #{run_id}")
+
+
+def _save_run(store: Store, run: object) -> int:
+    import datetime as dt
+
+    from sentinelle.store.forecasts import save_run
+
+    with store.transaction() as connection:
+        return save_run(connection, run, _actor(), dt.datetime.now(dt.UTC))
+
+
+@app.command()
+def forecast(
+    ctx: typer.Context,
+    unit: Annotated[str, typer.Option(help="admin2 (cercles), admin1 or priogrid")] = "admin2",
+    horizons: Annotated[str, typer.Option(help="Months ahead, e.g. 1-6")] = "1-6",
+    model: Annotated[
+        str, typer.Option(help="The model whose probabilities are published")
+    ] = "boosting",
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Forecast as if the data ended with this month "
+            "(YYYY-MM; default: the store's last month)",
+        ),
+    ] = None,
+    bootstrap: Annotated[
+        int, typer.Option(help="Refits on resampled areas for the uncertainty band (0: none)")
+    ] = 10,
+    out: Annotated[Path | None, typer.Option(help="Forecasts to .csv or .xlsx")] = None,
+    top: Annotated[int, typer.Option(help="Areas to print")] = 15,
+    save: Annotated[bool, typer.Option(help="Store the run (--no-save to skip)")] = True,
+) -> None:
+    """Forecast VAC for the months after the data: probability per area, with baselines."""
+    from sentinelle.forecast.backtest import forecast as run_forecast
+    from sentinelle.forecast.backtest import parse_horizons
+    from sentinelle.forecast.models import LEARNED, MODELS
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        unit = _forecast_unit(unit)
+        if model not in LEARNED:
+            raise UserError(f"--model must be one of {', '.join(LEARNED)}, not {model!r}")
+        if not 0 <= bootstrap <= 200:
+            raise UserError("--bootstrap must be from 0 to 200")
+        try:
+            horizon_list = parse_horizons(horizons)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        if out is not None and out.suffix not in (".csv", ".xlsx"):
+            raise UserError(f"--out must end in .csv or .xlsx, not {out.name!r}")
+        store = _open(options)
+        data = _load_forecast_data(store, unit, as_of)
+        with _progress(t("forecasting", language)) as progress:
+            run = run_forecast(
+                data,  # type: ignore[arg-type]
+                horizon_list,
+                MODELS,
+                primary=model,
+                bootstrap=bootstrap,
+                progress=progress,
+            )
+        names: dict[str, str] = {}
+        if unit != "priogrid":
+            from sentinelle.store import places
+
+            with store.reading() as connection:
+                names = {u.pcode: u.name(language) for u in places.load_units(connection, unit)}  # type: ignore[arg-type]
+        first = min(horizon_list)
+        frame = run.predictions
+        mine = frame[(frame["model"] == model) & (frame["horizon"] == first)].set_index("unit")
+        baseline = frame[(frame["model"] == "rolling12") & (frame["horizon"] == first)]
+        baseline = baseline.set_index("unit")["probability"]
+        target = mine["target_month"].iloc[0] if len(mine) else ""
+        table = Table(title=f"{t('forecast_of', language)} {target} · {model}")
+        for key in ("area", "probability", "band", "baseline", "fatalities_forecast"):
+            table.add_column(t(key, language), justify="left" if key == "area" else "right")
+        for code, row in mine.sort_values("probability", ascending=False).head(top).iterrows():
+            band = (
+                f"{row.probability_low:.2f}–{row.probability_high:.2f}"
+                if row.probability_low == row.probability_low
+                else "—"
+            )
+            table.add_row(
+                names.get(str(code), str(code)),
+                f"{row.probability:.2f}",
+                band,
+                f"{baseline.get(code, float('nan')):.2f}",
+                f"{row.fatalities_mean:.1f} ({row.fatalities_q10:.0f}–{row.fatalities_q90:.0f})",
+            )
+        console.print(table)
+        console.print(f"[dim]{t('forecast_note', language)}[/]", highlight=False)
+        for note in data.notes:  # type: ignore[attr-defined]
+            console.print(f"[dim]{note}[/]", highlight=False)
+        if out is not None:
+            _write_frame(frame, out, "--out")
+            console.print(f"{t('written', language)} {out}")
+        if save:
+            run_id = _save_run(store, run)
+            console.print(f"{t('run_saved', language)}: #{run_id}")
+
+
 geo = typer.Typer(help="Boundaries and places / Limites et lieux", no_args_is_help=True)
 app.add_typer(geo, name="geo")
 
@@ -503,6 +768,111 @@ def population_import(
             target.parent.mkdir(parents=True, exist_ok=True)
             ProblemLog(list(result.problems)).write_csv(target)
             console.print(f"{t('rejected_report', language)} {target}")
+
+
+deployments_app = typer.Typer(
+    help="Mission deployments: bases, camps, temporary operating bases / Déploiements",
+    no_args_is_help=True,
+)
+app.add_typer(deployments_app, name="deployments")
+
+
+@deployments_app.command("import")
+def deployments_import(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="Geo-PKO locations, RADPKO bases or the deployments template")
+    ],
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write rejected rows here (default: var/reports/rejected-<id>.csv)"),
+    ] = None,
+) -> None:
+    """Import deployments; they replace those stored from a file of the same kind."""
+    from sentinelle.deployments import ingest_deployments
+    from sentinelle.readers.problems import ProblemLog
+
+    options: Options = ctx.obj
+    language = options.language
+    french = language == "fr"
+    with user_errors(options):
+        result = ingest_deployments(_open(options), file, _actor())
+        span = f"{result.first or '?'} .. {result.last or ('en cours' if french else 'ongoing')}"
+        console.print(
+            f"{'Déploiements importés' if french else 'Deployments imported'}: {result.label} "
+            f"({t('file', language).lower()} {file.name}, import {result.import_id})"
+        )
+        lines = [
+            ("Lignes lues" if french else "Rows read", result.rows),
+            ("Sites", result.sites),
+            (
+                "Sites × périodes" if french else "Site periods",
+                f"{number(result.site_periods, language)} ({result.period})",
+            ),
+            ("Enregistrements lus" if french else "Records read", result.records),
+            ("Lignes rejetées" if french else "Rejected rows", result.rejected_rows),
+            ("Enregistrements stockés" if french else "Records stored", result.stored),
+        ]
+        for label, value in lines:
+            shown = number(value, language) if isinstance(value, int) else value
+            console.print(f"  {label}: {shown}")
+        console.print(f"  {'période' if french else 'period'}: {span}", style="dim")
+        if result.replaced:
+            console.print(
+                f"  {'remplacent' if french else 'replacing'} {result.replaced} ({result.format})",
+                style="dim",
+            )
+        if result.problems:
+            for problem in result.problems[:20]:
+                console.print(f"  - {problem}", style="yellow")
+            target = report or options.settings.reports_dir / f"rejected-{result.import_id}.csv"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            ProblemLog(list(result.problems)).write_csv(target)
+            console.print(f"{t('rejected_report', language)} {target}")
+
+
+@deployments_app.command("list")
+def deployments_list(
+    ctx: typer.Context,
+    mission: Annotated[str | None, typer.Option(help="Only this mission, e.g. MINUSMA")] = None,
+) -> None:
+    """The stored deployments: mission, name, kind, start, end, troops."""
+    from sentinelle.deployments import stored_deployments
+    from sentinelle.domain.vocabulary import deployment_kinds
+
+    options: Options = ctx.obj
+    language = options.language
+    french = language == "fr"
+    with user_errors(options):
+        found = stored_deployments(_open(options), mission)
+        if not found:
+            console.print(
+                "Aucun déploiement en base : lancez `sentinelle deployments import FICHIER`."
+                if french
+                else "No deployments stored: run `sentinelle deployments import FILE`."
+            )
+            return
+        kinds = deployment_kinds()
+        headers = (
+            ("Mission", "Nom", "Type", "Début", "Fin", "Troupes", "Source")
+            if french
+            else ("Mission", "Name", "Kind", "Start", "End", "Troops", "Source")
+        )
+        table = Table(*headers, title=t("deployments", language))
+        for column in table.columns[3:6]:
+            column.no_wrap = True
+        for d in found:
+            kind = kinds[d.kind].label_fr if french else kinds[d.kind].label_en
+            table.add_row(
+                d.mission,
+                d.name,
+                kind,
+                d.start.isoformat(),
+                d.end.isoformat() if d.end else ("en cours" if french else "ongoing"),
+                "" if d.troops is None else number(round(d.troops), language),
+                d.source or "",
+            )
+        console.print(table)
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
@@ -746,6 +1116,12 @@ def demo(
         console.print(t("demo_hint", options.language).format(url=url), style="dim")
         if serve_app:
             from sentinelle.demo.load import DEMO_PASSWORD, ensure_demo_users
+            from sentinelle.forecast.runs import has_current_runs, save_latest_runs
+
+            if not has_current_runs(store):
+                with _progress(t("forecasting", options.language)) as progress:
+                    tested, live = save_latest_runs(store, "demo", progress=progress)
+                console.print(f"{t('demo_forecasts', options.language)}: #{tested}, #{live}")
 
             demo_users = ensure_demo_users(store)
             console.print(f"[bold]{t('demo_sign_in', options.language)}[/] http://127.0.0.1:{port}")

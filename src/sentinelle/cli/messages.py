@@ -74,6 +74,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "deaths_12m": ("Deaths (12 months)", "Morts (12 mois)"),
     "threats": ("threats", "menaces"),
     "assessment_saved": ("Saved", "Enregistrée"),
+    "backtesting": ("Backtesting", "Rétro-évaluation"),
+    "backtest": ("Backtest", "Rétro-évaluation"),
+    "forecasting": ("Forecasting", "Prévision"),
+    "forecast_of": (
+        "Probability of violence against civilians in",
+        "Probabilité de violence contre les civils en",
+    ),
+    "forecasts": ("forecasts", "prévisions"),
+    "horizon": ("Horizon", "Horizon"),
+    "model": ("Model", "Modèle"),
+    "probability": ("Probability", "Probabilité"),
+    "band": ("10–90% band", "Bande 10–90 %"),
+    "baseline": ("Baseline (12 months)", "Référence (12 mois)"),
+    "fatalities_forecast": ("VAC deaths expected (10–90%)", "Morts VCC attendus (10–90 %)"),
+    "demo_forecasts": (
+        "Backtest of the last 12 months and forecast of the next 6 saved as runs",
+        "Rétro-évaluation des 12 derniers mois et prévision des 6 prochains enregistrées",
+    ),
+    "written": ("Written to", "Écrit dans"),
+    "run_saved": ("Run saved", "Exécution enregistrée"),
+    "forecast_note": (
+        "Forecasts are decision support, never a substitute for information from the field.",
+        "Les prévisions aident à décider ; elles ne remplacent jamais l'information du terrain.",
+    ),
     "no_pcode": ("Units without a P-code (left out)", "Unités sans code P (écartées)"),
 }
 

@@ -40,6 +40,7 @@ ROW_COLUMNS = (
     "trend_p",
     "population",
     "hotspot_class",
+    "likelihood_source",
 )
 NOTE_FIELDS = (
     "motive",

@@ -347,6 +347,7 @@ assessment_rows = Table(
     Column("trend_p", Float),
     Column("population", Float),
     Column("hotspot_class", String(20)),
+    Column("likelihood_source", Text),  # "recent frequency" or "forecast run N (model)"
 )
 
 assessment_notes = Table(
@@ -366,3 +367,84 @@ assessment_notes = Table(
     UniqueConstraint("assessment_id", "revision"),
 )
 Index("ix_assessment_notes_row_id", assessment_notes.c.row_id)
+
+forecast_runs = Table(
+    "forecast_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),  # backtest | forecast
+    Column("unit_kind", String(10), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("model_version", Text, nullable=False),
+    Column("models", Text, nullable=False),  # JSON list
+    Column("parameters", Text, nullable=False),  # JSON
+    Column("features", Text, nullable=False),  # JSON list
+    Column("data_version", Text, nullable=False),
+    Column("first_month", Date, nullable=False),  # the data the run learned from
+    Column("last_month", Date, nullable=False),
+    Column("first_origin", Date, nullable=False),
+    Column("last_origin", Date, nullable=False),
+    Column("horizons", Text, nullable=False),  # "1,3,6"
+    Column("seconds", Float, nullable=False),
+    Column("predictions", Integer, nullable=False),
+)
+Index("ix_forecast_runs_kind_unit_kind", forecast_runs.c.kind, forecast_runs.c.unit_kind)
+
+forecast_predictions = Table(
+    "forecast_predictions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("forecast_runs.id"), nullable=False),
+    Column("model", String(30), nullable=False),
+    Column("unit", String(20), nullable=False),
+    Column("origin", Date, nullable=False),
+    Column("horizon", SmallInteger, nullable=False),
+    Column("target_month", Date, nullable=False),
+    Column("probability", Float),
+    Column("probability_low", Float),
+    Column("probability_high", Float),
+    Column("fatalities_mean", Float),
+    Column("fatalities_q10", Float),
+    Column("fatalities_q50", Float),
+    Column("fatalities_q90", Float),
+    Column("observed_any", SmallInteger),  # NULL: the target month was not in the data
+    Column("observed_fatalities", Integer),
+    Column("crps", Float),
+)
+Index(
+    "ix_forecast_predictions_run_unit", forecast_predictions.c.run_id, forecast_predictions.c.unit
+)
+Index(
+    "ix_forecast_predictions_run_model_horizon",
+    forecast_predictions.c.run_id,
+    forecast_predictions.c.model,
+    forecast_predictions.c.horizon,
+)
+
+forecast_scores = Table(
+    "forecast_scores",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("forecast_runs.id"), nullable=False, index=True),
+    Column("model", String(30), nullable=False),
+    Column("horizon", SmallInteger, nullable=False),
+    Column("metric", String(30), nullable=False),
+    Column("value", Float),
+    Column("n", Integer, nullable=False),
+    Column("positives", Integer, nullable=False),
+)
+
+forecast_reliability = Table(
+    "forecast_reliability",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("forecast_runs.id"), nullable=False, index=True),
+    Column("model", String(30), nullable=False),
+    Column("horizon", SmallInteger, nullable=False),
+    Column("bin_low", Float, nullable=False),
+    Column("bin_high", Float, nullable=False),
+    Column("mean_probability", Float, nullable=False),
+    Column("observed_frequency", Float, nullable=False),
+    Column("count", Integer, nullable=False),
+)

@@ -24,6 +24,7 @@ from sentinelle.geo.crosswalk import to_pre2016
 from sentinelle.panel import load_panel
 from sentinelle.store import assessments as assessment_store
 from sentinelle.store import events as event_store
+from sentinelle.store import forecasts as forecast_store
 from sentinelle.store import places
 from sentinelle.store.database import Store
 from sentinelle.store.imports import data_version
@@ -31,7 +32,9 @@ from sentinelle.store.schema import assessments as assessments_table
 from sentinelle.threat.actors import family_of
 from sentinelle.threat.hotspots import emerging_hotspots
 from sentinelle.threat.matrix import (
+    FREQUENCY_SOURCE,
     MATRIX_COLUMNS,
+    apply_forecast,
     classify_threats,
     matrix_over_time,
     threat_cube,
@@ -119,6 +122,24 @@ class Assessment:
     data_version: str = ""
 
 
+def forecast_probability(
+    connection: Connection, unit_kind: UnitKind, month: pd.Period
+) -> tuple[pd.Series, str, int | None]:
+    """Per area, the probability of VAC in the month after ``month`` from the latest live
+    forecast that learned from data up to ``month`` (its published model, first horizon), with
+    a label of where it came from; empty when there is no such run."""
+    run = forecast_store.latest_run(connection, "forecast", unit_kind, last_month=month)
+    if run is None or not run.horizons:
+        return pd.Series(dtype="float64"), FREQUENCY_SOURCE, None
+    first = min(run.horizons)
+    found = forecast_store.load_predictions(connection, run.id, model=run.primary, horizon=first)
+    found = found[found["target_month"] == month + 1]
+    probability = pd.Series(
+        found["probability"].to_numpy(dtype=float), index=found["unit"].astype(str).to_numpy()
+    ).dropna()
+    return probability, f"forecast run {run.id} ({run.primary})", run.id
+
+
 def _names(connection: Connection, unit_kind: UnitKind, language: str = "fr") -> dict[str, str]:
     return {u.pcode: u.name(language) for u in places.load_units(connection, unit_kind)}
 
@@ -143,13 +164,19 @@ def assess(
     matrix.insert(2, "unit_name", matrix["unit"].map(names).fillna(matrix["unit"]))
     patterns = hotspot_patterns(connection, unit_kind, month)
     matrix["hotspot_class"] = matrix["unit"].map(patterns).astype("string")
+    probability, source, run_id = forecast_probability(connection, unit_kind, month)
+    matrix = apply_forecast(matrix, probability, source)
     parameters = {
         "as_of": str(month),
         "unit_kind": unit_kind,
         "sources": sorted(sources) if sources else "all",
         "recent_months": 3,
         "window_months": 12,
-        "likelihood": "1 - exp(-events in the last 3 months / 3)",
+        "likelihood": "1 - exp(-events in the last 3 months / 3)"
+        if run_id is None
+        else f"VAC rows: {source}, shared out by the rows' VAC events over 12 months; "
+        "other rows: 1 - exp(-events in the last 3 months / 3)",
+        "forecast_run": run_id,
         "trend": "last 3 months against the 12 before, overdispersion-corrected binomial test",
         "hotspots": f"Gi* space-time pattern of VAC events over {HOTSPOT_WINDOW} months",
         "geography": "pre2016",

@@ -6,8 +6,8 @@ the 12 months up to ``m``:
 
 * **likelihood** — from recent frequency: ``rate`` = events in the last 3 months ÷ 3, and the
   probability of at least one event next month under a Poisson rate, ``1 − e^(−rate)``, read on
-  the likelihood scale (``domain/data/risk_scale.csv``). Once forecasts exist they replace it
-  (``likelihood_source``).
+  the likelihood scale (``domain/data/risk_scale.csv``). For VAC rows a live forecast replaces
+  it when one is stored (:func:`apply_forecast`; ``likelihood_source`` says which was used).
 * **severity** — fatality-weighted: mean deaths per event over the last 12 months on the
   severity scale, raised to at least 4 when one event killed 10 or more and to 5 when one killed
   25 or more, and never below the threat type's floor (abductions 2, sexual violence 3).
@@ -252,4 +252,53 @@ def area_risk(matrix: pd.DataFrame) -> pd.DataFrame:
         top[["unit", "risk_score", "risk_level", "actor_family", "threat_type"]]
         .merge(counts, left_on="unit", right_index=True)
         .reset_index(drop=True)
+    )
+
+
+FREQUENCY_SOURCE = "recent frequency"
+VAC_THREATS = ("vac_attack", "vac_abduction", "vac_sexual_violence")
+"""The threat types that are violence against civilians: a VAC forecast speaks to them."""
+
+
+def apply_forecast(matrix: pd.DataFrame, probability: pd.Series, source: str) -> pd.DataFrame:
+    """The matrix with the likelihood of its VAC rows taken from a forecast.
+
+    ``probability`` gives, per area, the forecast probability of at least one VAC event next
+    month. It is shared out among the area's VAC rows (one per actor family and VAC threat type)
+    in proportion to their events over the last 12 months, as a Poisson rate is split among its
+    parts: with ``λ = −ln(1 − p)`` for the area, a row holding share ``s`` of its VAC events gets
+    ``1 − e^(−s·λ)``. The likelihood class, risk score and risk level follow; ``likelihood_source``
+    says where each row's likelihood came from. Other rows, and areas without a forecast, keep
+    the likelihood from recent frequency.
+    """
+    out = matrix.copy()
+    out["likelihood_source"] = FREQUENCY_SOURCE
+    if out.empty or probability.empty:
+        return out
+    vac = out["threat_type"].isin(VAC_THREATS).to_numpy()
+    area_p = out["unit"].astype(str).map(probability).to_numpy(dtype=float, na_value=np.nan)
+    use = vac & ~np.isnan(area_p)
+    if not use.any():
+        return out
+    events = out["events_12m"].to_numpy(dtype=float)
+    totals = pd.Series(np.where(vac, events, 0.0)).groupby(out["unit"].astype(str).to_numpy())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = events / totals.transform("sum").to_numpy()
+        rate = -np.log1p(-np.clip(area_p, 0.0, 1.0 - 1e-12))
+        likelihood = 1.0 - np.exp(-share * rate)
+    out.loc[use, "likelihood"] = likelihood[use]
+    likelihood_class = classify(out["likelihood"].to_numpy(dtype=float), "likelihood")
+    severity = out["severity_class"].to_numpy()
+    out["likelihood_class"] = likelihood_class
+    out["risk_score"] = risk_score(likelihood_class, severity)
+    out["risk_level"] = pd.Categorical(
+        risk_level(likelihood_class, severity),
+        categories=["low", "moderate", "high", "very_high"],
+        ordered=True,
+    )
+    out.loc[use, "likelihood_source"] = source
+    return out.sort_values(
+        ["risk_score", "likelihood", "fatalities_12m", "unit"],
+        ascending=[False, False, False, True],
+        ignore_index=True,
     )

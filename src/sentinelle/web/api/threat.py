@@ -112,7 +112,15 @@ class MatrixRowOut(BaseModel):
     fatalities_12m: int = Field(description="reported deaths in the last 12 months")
     max_fatalities_12m: int = Field(description="deaths in the deadliest event of 12 months")
     monthly_rate: float = Field(description="events per month over the last 3 months")
-    likelihood: float = Field(description="P(at least one event next month) = 1 − e^(−rate)")
+    likelihood: float = Field(
+        description="P(at least one event next month): 1 − e^(−rate), or for VAC rows the "
+        "area's forecast probability shared out among its VAC rows (see likelihood_source)"
+    )
+    likelihood_source: str | None = Field(
+        default=None,
+        description="where the likelihood came from: 'recent frequency' or 'forecast run N "
+        "(model)'; empty for assessments saved before forecasts existed",
+    )
     likelihood_class: int = Field(ge=1, le=5)
     severity_value: float = Field(description="mean deaths per event over 12 months")
     severity_class: int = Field(ge=1, le=5)

@@ -1,0 +1,1 @@
+"""Forecasting violence against civilians: scoring rules and forecast evaluation."""
