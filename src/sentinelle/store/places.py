@@ -66,3 +66,12 @@ def load_units(connection: Connection, level: Level | None = None) -> list[Admin
 def count_units(connection: Connection) -> dict[str, int]:
     rows = connection.execute(select(places.c.level, func.count()).group_by(places.c.level))
     return {level: int(n) for level, n in rows}
+
+
+def units_version(connection: Connection) -> tuple[int, int | None, str | None]:
+    """Changes whenever units are replaced (for in-memory caches of their polygons)."""
+    row = connection.execute(
+        select(func.count(), func.max(places.c.import_id), func.max(places.c.pcode))
+    ).first()
+    assert row is not None
+    return int(row[0]), row[1], row[2]

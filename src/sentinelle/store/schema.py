@@ -448,3 +448,68 @@ forecast_reliability = Table(
     Column("observed_frequency", Float, nullable=False),
     Column("count", Integer, nullable=False),
 )
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(30), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("reporter_name", Text),  # personal data: encrypted (sentinelle.protection)
+    Column("reporter_contact", Text),  # personal data: encrypted
+    Column("place", Text),
+    Column("admin1_pcode", String(20)),
+    Column("admin2_pcode", String(20)),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("precision", String(10)),
+    Column("threat_type", String(40)),
+    Column("threatened_population", String(30)),
+    Column("population_note", Text),
+    Column("suspected_perpetrator", String(60)),  # an actor family code, or free text
+    Column("urgency", String(10)),
+    Column("description", Text),
+    Column("state", String(20), nullable=False),
+    Column("verification", String(20)),
+    Column("response_required", Boolean),
+    Column("priority", String(10)),
+    Column("decision", String(30)),
+    Column("decision_reason", Text),
+    Column("responding_unit", Text),  # the unit or team that responds (set when deciding)
+    Column("outcome", String(20)),
+    Column("killed", Integer),
+    Column("injured", Integer),
+    Column("closed_from", String(20)),
+    Column("merged_into", Integer, ForeignKey("alerts.id")),
+    Column("owner", Text),
+    Column("source", String(20), nullable=False),  # web | api | csv | sms | demo
+    Column("source_message_id", String(200), unique=True),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("verified_at", DateTime(timezone=True)),
+    Column("assessed_at", DateTime(timezone=True)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("dispatched_at", DateTime(timezone=True)),
+    Column("on_site_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+)
+Index("ix_alerts_received_at", alerts.c.received_at)
+Index("ix_alerts_state", alerts.c.state)
+
+alert_steps = Table(
+    "alert_steps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id"), nullable=False, index=True),
+    Column("action", String(20), nullable=False),
+    Column("from_state", String(20)),
+    Column("to_state", String(20), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),  # when it happened
+    Column("recorded_at", DateTime(timezone=True), nullable=False),  # when it was entered
+    Column("actor", Text, nullable=False),  # who entered it
+    Column("owner", Text, nullable=False),  # who is responsible for the step
+    Column("details", Text, nullable=False),  # JSON of the fields the step set
+    Column("version", Integer, nullable=False),  # the alert's version after the step
+)

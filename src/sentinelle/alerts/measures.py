@@ -1,0 +1,224 @@
+"""Response figures: the rate and speed of response to alerts, by period and any breakdown.
+
+The definitions are data (``domain/data/alert_measures.csv``, printed beside every table) and
+targets too (``alert_targets.csv``). Figures are computed **as of a cut-off time**: a step counts
+only if it had happened by then, so the figures for a past date can be reproduced and alerts
+still open at the cut-off are treated the same way every time:
+
+* **response rate** = alerts that received a response ÷ alerts assessed (by the cut-off) as
+  requiring one. A response is a decision that counts as one (patrol, deployment, engagement,
+  referral — ``alert_decisions.csv``) taken by the cut-off, and for decisions that go on site, a
+  dispatch by the cut-off. Alerts still waiting count in the denominator, not the numerator, and
+  are also counted as ``pending``.
+* **time to decision** = receipt → decision, in hours, over alerts requiring a response that were
+  decided by the cut-off (median and 90th percentile). ``decision_late`` counts alerts decided
+  after their priority's target *and* alerts still undecided at the cut-off that are already past
+  it; ``decision_within_target`` is the share of alerts whose outcome is known (decided, or
+  already late) that met the target.
+* **time to on site** = receipt → arrival on site, for decisions that go on site, the same way.
+
+Alerts merged into another are left out (their primary alert carries the incident). Alerts are
+counted in the period they were received.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from sentinelle.domain.alerts import decisions, measures, targets
+
+DIMENSIONS = (
+    "admin1_pcode",
+    "admin2_pcode",
+    "channel",
+    "threat_type",
+    "priority",
+    "responding_unit",
+    "urgency",
+)
+"""Columns a table can be broken down by (besides the period)."""
+FREQUENCIES = {"W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
+TABLE_COLUMNS = (
+    "alerts",
+    "requiring_response",
+    "responded",
+    "pending",
+    "response_rate",
+    "decided",
+    "decision_median_h",
+    "decision_p90_h",
+    "decision_late",
+    "decision_within_target",
+    "on_site",
+    "on_site_median_h",
+    "on_site_p90_h",
+    "on_site_late",
+    "on_site_within_target",
+)
+
+
+def _target_hours(priority: pd.Series, measure: str) -> np.ndarray:
+    table = targets()
+    hours = {p: table[(measure, p)] for (m, p) in table if m == measure}
+    return priority.map(hours).to_numpy(dtype=float, na_value=np.nan)
+
+
+def _by(frame: pd.DataFrame, column: str, cutoff: pd.Timestamp) -> np.ndarray:
+    """Whether the step stored in ``column`` had happened by the cut-off."""
+    values = frame[column]
+    return (values.notna() & (values <= cutoff)).to_numpy()
+
+
+def flags(frame: pd.DataFrame, cutoff: dt.datetime) -> pd.DataFrame:
+    """Per alert (rows of :func:`sentinelle.store.alerts.load_frame`): what had happened by the
+    cut-off and how long it took, in hours."""
+    moment = pd.Timestamp(cutoff).tz_convert("UTC")
+    frame = frame[frame["merged_into"].isna() & (frame["received_at"] <= moment)]
+    decision_table = decisions()
+    response = frame["decision"].map({k: d.response for k, d in decision_table.items()})
+    on_site_kind = frame["decision"].map({k: d.on_site for k, d in decision_table.items()})
+    response = response.fillna(False).to_numpy(dtype=bool)
+    on_site_kind = on_site_kind.fillna(False).to_numpy(dtype=bool)
+    assessed = _by(frame, "assessed_at", moment)
+    required = assessed & frame["response_required"].fillna(False).to_numpy(dtype=bool)
+    decided = required & _by(frame, "decided_at", moment)
+    dispatched = _by(frame, "dispatched_at", moment)
+    arrived = _by(frame, "on_site_at", moment)
+    responded = decided & response & (~on_site_kind | dispatched)
+    received = frame["received_at"]
+    hours = 3600.0
+    decision_hours = ((frame["decided_at"] - received).dt.total_seconds() / hours).to_numpy()
+    on_site_hours = ((frame["on_site_at"] - received).dt.total_seconds() / hours).to_numpy()
+    waited = ((moment - received).dt.total_seconds() / hours).to_numpy()
+    decision_target = _target_hours(frame["priority"], "decision_time")
+    on_site_target = _target_hours(frame["priority"], "on_site_time")
+    goes_on_site = decided & on_site_kind
+    out = frame.copy()
+    out["requiring_response"] = required
+    out["responded"] = responded
+    out["pending"] = required & ~responded
+    out["decided"] = decided
+    out["decision_hours"] = np.where(decided, decision_hours, np.nan)
+    out["decision_late"] = required & np.where(
+        decided, decision_hours > decision_target, waited > decision_target
+    )
+    out["decision_known"] = decided | out["decision_late"].to_numpy()
+    out["goes_on_site"] = goes_on_site
+    out["on_site"] = goes_on_site & arrived
+    out["on_site_hours"] = np.where(goes_on_site & arrived, on_site_hours, np.nan)
+    out["on_site_late"] = goes_on_site & np.where(
+        arrived, on_site_hours > on_site_target, waited > on_site_target
+    )
+    out["on_site_known"] = out["on_site"].to_numpy() | out["on_site_late"].to_numpy()
+    return out
+
+
+def _summarise(part: pd.DataFrame) -> dict[str, float]:
+    requiring = int(part["requiring_response"].sum())
+    responded = int(part["responded"].sum())
+    decision = part["decision_hours"].dropna()
+    on_site = part["on_site_hours"].dropna()
+    decision_known = int(part["decision_known"].sum())
+    on_site_known = int(part["on_site_known"].sum())
+    decision_late = int(part["decision_late"].sum())
+    on_site_late = int(part["on_site_late"].sum())
+    return {
+        "alerts": len(part),
+        "requiring_response": requiring,
+        "responded": responded,
+        "pending": int(part["pending"].sum()),
+        "response_rate": responded / requiring if requiring else np.nan,
+        "decided": int(part["decided"].sum()),
+        "decision_median_h": float(decision.median()) if len(decision) else np.nan,
+        "decision_p90_h": float(decision.quantile(0.9)) if len(decision) else np.nan,
+        "decision_late": decision_late,
+        "decision_within_target": (decision_known - decision_late) / decision_known
+        if decision_known
+        else np.nan,
+        "on_site": int(part["on_site"].sum()),
+        "on_site_median_h": float(on_site.median()) if len(on_site) else np.nan,
+        "on_site_p90_h": float(on_site.quantile(0.9)) if len(on_site) else np.nan,
+        "on_site_late": on_site_late,
+        "on_site_within_target": (on_site_known - on_site_late) / on_site_known
+        if on_site_known
+        else np.nan,
+    }
+
+
+def response_table(
+    frame: pd.DataFrame,
+    cutoff: dt.datetime,
+    by: Sequence[str] = (),
+    freq: str | None = "M",
+) -> pd.DataFrame:
+    """The response figures of alerts received by ``cutoff``: one row per period (``freq``: W,
+    M, Q, Y, or None for the whole span) and value of each column of ``by``
+    (:data:`DIMENSIONS`). :func:`response_totals` gives the figures over everything. ``attrs``
+    carry the cut-off, the definitions and the targets used, for printing beside the table."""
+    unknown = [c for c in by if c not in DIMENSIONS]
+    if unknown:
+        raise ValueError(f"cannot break down by {', '.join(unknown)}: expected {DIMENSIONS}")
+    if freq is not None and freq not in FREQUENCIES:
+        raise ValueError(f"period {freq!r}: expected one of {', '.join(FREQUENCIES)}")
+    marked = flags(frame, cutoff)
+    keys: list[str] = []
+    if freq is not None:
+        marked["period"] = (
+            marked["received_at"]
+            .dt.tz_convert("UTC")
+            .dt.tz_localize(None)
+            .dt.to_period(FREQUENCIES[freq])
+        )
+        keys.append("period")
+    keys += list(by)
+    for key in by:
+        marked[key] = marked[key].astype("string").fillna("unknown")
+    rows = []
+    if keys:
+        for group, part in marked.groupby(keys, sort=True, observed=True):
+            values = group if isinstance(group, tuple) else (group,)
+            rows.append({**dict(zip(keys, values, strict=True)), **_summarise(part)})
+    else:
+        rows.append(_summarise(marked))
+    table = pd.DataFrame(rows, columns=[*keys, *TABLE_COLUMNS])
+    table.attrs["cutoff"] = pd.Timestamp(cutoff).isoformat()
+    table.attrs["definitions"] = {code: m.definition_en for code, m in measures().items()}
+    table.attrs["definitions_fr"] = {code: m.definition_fr for code, m in measures().items()}
+    table.attrs["targets"] = {f"{m} {p}": h for (m, p), h in targets().items()}
+    return table
+
+
+def response_totals(frame: pd.DataFrame, cutoff: dt.datetime) -> dict[str, float]:
+    """The figures over every alert received by the cut-off."""
+    return _summarise(flags(frame, cutoff))
+
+
+def overdue(frame: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
+    """Open alerts with the step they wait for, hours waited and whether past the target. An
+    alert not yet assessed is measured with its urgency in place of a priority."""
+    moment = pd.Timestamp(now).tz_convert("UTC")
+    open_alerts = frame[~frame["state"].isin(["closed", "merged"])].copy()
+    priority = open_alerts["priority"].fillna(open_alerts["urgency"])
+    waiting_decision = ~open_alerts["state"].isin(["decided", "dispatched", "on_site"])
+    measure = np.where(waiting_decision, "decision_time", "on_site_time")
+    hours = (moment - open_alerts["received_at"]).dt.total_seconds() / 3600.0
+    table = targets()
+    target = [table.get((m, p), np.nan) if isinstance(p, str) else np.nan
+              for m, p in zip(measure, priority, strict=True)]  # fmt: skip
+    open_alerts["waiting_for"] = np.where(waiting_decision, "decision", "on_site")
+    open_alerts["hours_waited"] = hours.to_numpy()
+    open_alerts["target_hours"] = np.asarray(target, dtype=float)
+    open_alerts["overdue"] = open_alerts["hours_waited"] > open_alerts["target_hours"]
+    # decided responses that do not go on site wait for nothing more from the mission
+    not_on_site = ~open_alerts["decision"].map(
+        {k: d.on_site for k, d in decisions().items()}
+    ).fillna(True).astype(bool)
+    done = ~waiting_decision & not_on_site
+    open_alerts.loc[done, "overdue"] = False
+    return open_alerts.sort_values(
+        ["overdue", "hours_waited"], ascending=[False, False], ignore_index=True
+    )
