@@ -73,6 +73,7 @@ ROW_FIELDS = (
     "trend_p",
     "population",
     "hotspot_class",
+    "likelihood_source",
     *assessment_store.NOTE_FIELDS,
     "note_revision",
     "edited_by",

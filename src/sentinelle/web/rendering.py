@@ -32,6 +32,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("nav.overview", "/", "view_events"),
     NavItem("nav.events", "/events", "view_events"),
     NavItem("nav.threat", "/threat", "view_events"),
+    NavItem("nav.forecast", "/forecast", "view_events"),
     NavItem("nav.data", "/data", "view_imports"),
 ]
 

@@ -2,8 +2,18 @@
 
 from fastapi import APIRouter
 
-from sentinelle.web.api import account, audit, events, imports, overview, places, threat, users
+from sentinelle.web.api import (
+    account,
+    audit,
+    events,
+    forecast,
+    imports,
+    overview,
+    places,
+    threat,
+    users,
+)
 
 router = APIRouter()
-for module in (account, users, audit, overview, places, events, imports, threat):
+for module in (account, users, audit, overview, places, events, imports, threat, forecast):
     router.include_router(module.router)

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from sentinelle.web.pages import auth, data, events, overview, threat
+from sentinelle.web.pages import auth, data, events, forecast, overview, threat
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, overview, events, data, threat):
+for module in (auth, overview, events, data, threat, forecast):
     router.include_router(module.router)
