@@ -361,8 +361,8 @@ def transition_in(
     owner: str | None = None,
 ) -> int:
     """:func:`transition` inside the caller's transaction."""
-    now = clock()
-    row = alert_store.get_alert(connection, alert_id)
+    row = alert_store.get_alert(connection, alert_id, for_update=True)
+    now = clock()  # read after the lock: later than any step committed before it
     if row is None:
         raise AlertError(f"no alert {alert_id}")
     if int(row["version"]) != expected_version:

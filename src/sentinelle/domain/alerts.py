@@ -256,7 +256,10 @@ def _count(values: Mapping[str, Any], field: str) -> int | None:
 def step_time(standing: Standing, at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
     """The time of a new step: ``at`` (default now), never before the alert's last step nor
     in the future."""
-    moment = at or now
+    if at is None:
+        # "now", but never before the last step (another writer's clock may run ahead)
+        return max(now, standing.last_step_at)
+    moment = at
     if moment.tzinfo is None:
         raise TransitionError("the step's time needs a time zone (e.g. 2024-03-01T14:05Z)")
     if moment > now + CLOCK_SKEW:

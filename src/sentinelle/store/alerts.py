@@ -39,8 +39,15 @@ def insert_alert(connection: Connection, values: Mapping[str, Any]) -> int:
     return int(key[0])
 
 
-def get_alert(connection: Connection, alert_id: int) -> dict[str, Any] | None:
-    row = connection.execute(select(alerts).where(alerts.c.id == alert_id)).mappings().first()
+def get_alert(
+    connection: Connection, alert_id: int, for_update: bool = False
+) -> dict[str, Any] | None:
+    """The alert's row; with ``for_update`` its row is locked until the transaction ends
+    (PostgreSQL; SQLite writers are serialised anyway)."""
+    query = select(alerts).where(alerts.c.id == alert_id)
+    if for_update:
+        query = query.with_for_update()
+    row = connection.execute(query).mappings().first()
     return dict(row) if row is not None else None
 
 
