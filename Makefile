@@ -11,6 +11,7 @@
 #   make bench-web     benchmarks/bench_web.py: 50 users on the app, 100,000 events, PostgreSQL
 #   make bench-threat  benchmarks/bench_threat.py: assessments over cercles and a large grid
 #   make bench-forecast benchmarks/bench_forecast.py: rolling-origin backtest, cercle-month
+#   make bench-alerts  benchmarks/bench_alerts.py: POST /api/v1/alerts, figures over 100,000 alerts
 #   make pg-start / pg-stop   a PostgreSQL/PostGIS server to keep around while developing
 #   make clean         caches, build output, ./var; `make distclean` also removes .venv
 #
@@ -34,11 +35,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint typecheck unit bench-ingest bench-web bench-threat bench-forecast system-deps \
+.PHONY: help venv run test lint typecheck unit bench-ingest bench-web bench-threat bench-forecast bench-alerts system-deps \
         pg-start pg-stop clean distclean
 
 help:
-	@sed -n '2,18p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '2,19p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 # --- virtualenv ----------------------------------------------------------------
 $(BIN)/python:
@@ -80,6 +81,9 @@ bench-ingest: system-deps $(STAMP)
 
 bench-web: system-deps $(STAMP)
 	bash scripts/run-tests.sh --with-pg $(BIN)/python benchmarks/bench_web.py $(BENCH_ARGS)
+
+bench-alerts: system-deps $(STAMP)
+	bash scripts/run-tests.sh --with-pg $(BIN)/python benchmarks/bench_alerts.py $(BENCH_ARGS)
 
 bench-threat: $(STAMP)
 	$(BIN)/python benchmarks/bench_threat.py $(BENCH_ARGS)

@@ -73,10 +73,19 @@ def cipher_from_env(home: Path, env: Mapping[str, str] | None = None) -> Cipher:
         return Cipher([k.strip().encode("ascii") for k in inline.split(",") if k.strip()])
     path = key_file(env, home)
     if not path.exists():
+        # written whole under a temporary name, then linked into place: several processes
+        # starting at once all end up with the one key that won
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(Fernet.generate_key() + b"\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink(missing_ok=True)
     keys = [line.strip() for line in path.read_bytes().splitlines() if line.strip()]
     if not keys:
         raise ProtectionError(f"the personal-data key file {path} is empty")

@@ -96,7 +96,20 @@ def test_the_readme_use_your_own_data_commands_work(tmp_path: Path, shared_data:
         "geopko_v2.3_minusma_locations.csv": shared_data
         / "peacekeeping/geopko_v2.3_minusma_locations.csv",
         "scores.csv": tmp_path / "scores.csv",
+        "ewrr_log.csv": tmp_path / "ewrr_log.csv",
     }
+    # a small early-warning log of our own, in the documented template (docs/alerts.md)
+    (tmp_path / "ewrr_log.csv").write_text(
+        "reference,channel,received_at,admin2_pcode,verified_at,verification,assessed_at,"
+        "response_required,priority,decided_at,decision,dispatched_at,on_site_at,closed_at,"
+        "outcome\n"
+        "EW-1,community_alert_network,2018-05-02T08:00Z,ML0502,2018-05-02T08:30Z,confirmed,"
+        "2018-05-02T09:00Z,yes,high,2018-05-02T09:30Z,patrol,2018-05-02T10:00Z,"
+        "2018-05-02T16:00Z,2018-05-03T08:00Z,prevented\n"
+        "EW-2,media,2018-06-10T12:00Z,ML0505,2018-06-10T14:00Z,false,,,,,,,,"
+        "2018-06-10T15:00Z,\n",
+        encoding="utf-8",
+    )
     commands = [
         line.split("#", 1)[0].strip()
         for line in block.splitlines()
@@ -111,6 +124,8 @@ def test_the_readme_use_your_own_data_commands_work(tmp_path: Path, shared_data:
     panel = pd.read_csv(tmp_path / "panel.csv")
     assert len(panel) == 50 * 36  # 50 cercles × 36 months, explicit zeros included
     assert panel["events"].sum() > 1000
+    figures = run("alerts", "figures", "--period", "2018-01:2018-12", home=tmp_path)
+    assert "1.00" in figures.stdout  # EW-1 got its patrol: a response rate of 1
     scores = pd.read_csv(tmp_path / "scores.csv")
     assert set(scores["horizon"]) == {1, 3, 6}
     assert not scores.duplicated(["model", "horizon", "metric"]).any()

@@ -117,36 +117,73 @@ def flags(frame: pd.DataFrame, cutoff: dt.datetime) -> pd.DataFrame:
     return out
 
 
-def _summarise(part: pd.DataFrame) -> dict[str, float]:
-    requiring = int(part["requiring_response"].sum())
-    responded = int(part["responded"].sum())
-    decision = part["decision_hours"].dropna()
-    on_site = part["on_site_hours"].dropna()
-    decision_known = int(part["decision_known"].sum())
-    on_site_known = int(part["on_site_known"].sum())
-    decision_late = int(part["decision_late"].sum())
-    on_site_late = int(part["on_site_late"].sum())
-    return {
-        "alerts": len(part),
-        "requiring_response": requiring,
-        "responded": responded,
-        "pending": int(part["pending"].sum()),
-        "response_rate": responded / requiring if requiring else np.nan,
-        "decided": int(part["decided"].sum()),
-        "decision_median_h": float(decision.median()) if len(decision) else np.nan,
-        "decision_p90_h": float(decision.quantile(0.9)) if len(decision) else np.nan,
-        "decision_late": decision_late,
-        "decision_within_target": (decision_known - decision_late) / decision_known
-        if decision_known
-        else np.nan,
-        "on_site": int(part["on_site"].sum()),
-        "on_site_median_h": float(on_site.median()) if len(on_site) else np.nan,
-        "on_site_p90_h": float(on_site.quantile(0.9)) if len(on_site) else np.nan,
-        "on_site_late": on_site_late,
-        "on_site_within_target": (on_site_known - on_site_late) / on_site_known
-        if on_site_known
-        else np.nan,
+def _aggregate(marked: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The figures per group of ``keys`` (or over everything), vectorised over groups."""
+    counts = pd.DataFrame(
+        {
+            "alerts": np.ones(len(marked), dtype=np.int64),
+            "requiring_response": marked["requiring_response"].to_numpy(np.int64),
+            "responded": marked["responded"].to_numpy(np.int64),
+            "pending": marked["pending"].to_numpy(np.int64),
+            "decided": marked["decided"].to_numpy(np.int64),
+            "decision_late": marked["decision_late"].to_numpy(np.int64),
+            "decision_known": marked["decision_known"].to_numpy(np.int64),
+            "on_site": marked["on_site"].to_numpy(np.int64),
+            "on_site_late": marked["on_site_late"].to_numpy(np.int64),
+            "on_site_known": marked["on_site_known"].to_numpy(np.int64),
+        },
+        index=marked.index,
+    )
+    hours = marked[["decision_hours", "on_site_hours"]]
+    if keys:
+        groups = [marked[k] for k in keys]
+        sums = counts.groupby(groups, sort=True, observed=True).sum()
+        grouped = hours.groupby(groups, sort=True, observed=True)
+        medians = grouped.median()
+        p90 = grouped.quantile(0.9)
+    else:
+        sums = counts.sum().to_frame().T
+        medians = hours.median().to_frame().T
+        p90 = hours.quantile(0.9).to_frame().T
+    out = sums.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["response_rate"] = np.where(
+            sums["requiring_response"] > 0, sums["responded"] / sums["requiring_response"], np.nan
+        )
+        out["decision_within_target"] = np.where(
+            sums["decision_known"] > 0,
+            (sums["decision_known"] - sums["decision_late"]) / sums["decision_known"],
+            np.nan,
+        )
+        out["on_site_within_target"] = np.where(
+            sums["on_site_known"] > 0,
+            (sums["on_site_known"] - sums["on_site_late"]) / sums["on_site_known"],
+            np.nan,
+        )
+    out["decision_median_h"] = medians["decision_hours"].to_numpy()
+    out["decision_p90_h"] = p90["decision_hours"].to_numpy()
+    out["on_site_median_h"] = medians["on_site_hours"].to_numpy()
+    out["on_site_p90_h"] = p90["on_site_hours"].to_numpy()
+    return out.reset_index() if keys else out.reset_index(drop=True)
+
+
+def _summarise(marked: pd.DataFrame) -> dict[str, float]:
+    row = _aggregate(marked, []).iloc[0]
+    return {c: (int(row[c]) if c in COUNT_COLUMNS else float(row[c])) for c in TABLE_COLUMNS}
+
+
+COUNT_COLUMNS = frozenset(
+    {
+        "alerts",
+        "requiring_response",
+        "responded",
+        "pending",
+        "decided",
+        "decision_late",
+        "on_site",
+        "on_site_late",
     }
+)
 
 
 def response_table(
@@ -159,6 +196,16 @@ def response_table(
     M, Q, Y, or None for the whole span) and value of each column of ``by``
     (:data:`DIMENSIONS`). :func:`response_totals` gives the figures over everything. ``attrs``
     carry the cut-off, the definitions and the targets used, for printing beside the table."""
+    return response_figures(frame, cutoff, by, freq)[0]
+
+
+def response_figures(
+    frame: pd.DataFrame,
+    cutoff: dt.datetime,
+    by: Sequence[str] = (),
+    freq: str | None = "M",
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """:func:`response_table` and :func:`response_totals` from one pass over the alerts."""
     unknown = [c for c in by if c not in DIMENSIONS]
     if unknown:
         raise ValueError(f"cannot break down by {', '.join(unknown)}: expected {DIMENSIONS}")
@@ -167,29 +214,21 @@ def response_table(
     marked = flags(frame, cutoff)
     keys: list[str] = []
     if freq is not None:
-        marked["period"] = (
-            marked["received_at"]
-            .dt.tz_convert("UTC")
-            .dt.tz_localize(None)
-            .dt.to_period(FREQUENCIES[freq])
-        )
+        received = marked["received_at"].dt.tz_convert("UTC").dt.tz_localize(None)
+        marked["period"] = received.dt.to_period(FREQUENCIES[freq])
         keys.append("period")
     keys += list(by)
     for key in by:
         marked[key] = marked[key].astype("string").fillna("unknown")
-    rows = []
     if keys:
-        for group, part in marked.groupby(keys, sort=True, observed=True):
-            values = group if isinstance(group, tuple) else (group,)
-            rows.append({**dict(zip(keys, values, strict=True)), **_summarise(part)})
+        table = _aggregate(marked, keys)[[*keys, *TABLE_COLUMNS]]
     else:
-        rows.append(_summarise(marked))
-    table = pd.DataFrame(rows, columns=[*keys, *TABLE_COLUMNS])
+        table = _aggregate(marked, [])[list(TABLE_COLUMNS)]
     table.attrs["cutoff"] = pd.Timestamp(cutoff).isoformat()
     table.attrs["definitions"] = {code: m.definition_en for code, m in measures().items()}
     table.attrs["definitions_fr"] = {code: m.definition_fr for code, m in measures().items()}
     table.attrs["targets"] = {f"{m} {p}": h for (m, p), h in targets().items()}
-    return table
+    return table, _summarise(marked)
 
 
 def response_totals(frame: pd.DataFrame, cutoff: dt.datetime) -> dict[str, float]:

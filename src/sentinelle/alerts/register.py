@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from sentinelle.domain.alerts import (
     TransitionError,
     allowed_actions,
     check_transition,
+    plain_text,
     step_time,
     vocabulary,
 )
@@ -140,8 +142,8 @@ class AlertIn:
                 out.append(f"{name}: {value!r} — expected text")
             elif len(value) > limit:
                 out.append(f"{name}: {len(value)} characters — expected at most {limit}")
-            elif any(ord(c) < 32 and c not in "\n\t" for c in value):
-                out.append(f"{name}: control characters — expected plain text")
+            elif not plain_text(value):
+                out.append(f"{name}: control characters or invalid text — expected plain text")
         has_lat, has_lon = self.latitude is not None, self.longitude is not None
         if has_lat != has_lon:
             out.append("latitude/longitude: only one given — expected both or neither")
@@ -174,6 +176,16 @@ def _blank(value: str | None) -> str | None:
         return None
     value = value.strip()
     return value or None
+
+
+def _owner(value: str | None, fallback: str) -> str:
+    """The owner of a step: a name of at most 200 characters of plain text."""
+    owner = _blank(value)
+    if owner is None:
+        return fallback
+    if len(owner) > 200 or not plain_text(owner):
+        raise TransitionError("owner: expected a name of at most 200 characters of plain text")
+    return owner
 
 
 def _admin_codes(units: _Units, alert: AlertIn) -> tuple[str | None, str | None]:
@@ -213,17 +225,24 @@ class _Units:
         return None
 
 
-_UNITS: dict[tuple[int, str], tuple[Any, _Units]] = {}
+_UNITS: dict[tuple[int, str], tuple[Any, float, _Units]] = {}
+UNITS_RECHECK_SECONDS = 5.0
+"""How long the cached units are used before checking whether they were replaced."""
 
 
 def places_cache(store: Store) -> _Units:
-    """The store's admin units (kept in memory until the units change)."""
+    """The store's admin units, kept in memory and re-read when they change (checked at most
+    every :data:`UNITS_RECHECK_SECONDS`: an import of new boundaries is seen within seconds)."""
+    key = (id(store.engine), store.url)
+    cached = _UNITS.get(key)
+    moment = time.monotonic()
+    if cached is not None and moment - cached[1] < UNITS_RECHECK_SECONDS:
+        return cached[2]
     with store.reading() as connection:
         version = places.units_version(connection)
-        key = (id(store.engine), store.url)
-        cached = _UNITS.get(key)
         if cached is not None and cached[0] == version:
-            return cached[1]
+            _UNITS[key] = (version, moment, cached[2])
+            return cached[2]
         regions = places.load_units(connection, "admin1")
         cercles = places.load_units(connection, "admin2")
     polygons = [(u.pcode, u.parent_pcode, u.geometry) for u in cercles if u.geometry is not None]
@@ -232,7 +251,7 @@ def places_cache(store: Store) -> _Units:
 
         prepare(geometry)
     units = _Units({u.pcode for u in regions}, {u.pcode: u.parent_pcode for u in cercles}, polygons)
-    _UNITS[key] = (version, units)
+    _UNITS[key] = (version, moment, units)
     return units
 
 
@@ -253,6 +272,10 @@ def _values(store_units: _Units, alert: AlertIn, actor: str, cipher: Cipher, sou
     if problems:
         raise AlertError("; ".join(problems))
     admin1, admin2 = _admin_codes(store_units, alert)
+    try:
+        owner = _owner(alert.owner, actor)
+    except TransitionError as exc:
+        raise AlertError(str(exc)) from None
     received = as_utc(alert.received_at)
     assert received is not None
     return {
@@ -273,7 +296,7 @@ def _values(store_units: _Units, alert: AlertIn, actor: str, cipher: Cipher, sou
         "urgency": alert.urgency or None,
         "description": _blank(alert.description),
         "state": "received",
-        "owner": _blank(alert.owner) or actor,
+        "owner": owner,
         "source": source,
         "source_message_id": message_id,
         "created_by": actor,
@@ -314,12 +337,8 @@ def create_alert(
     message_id: str | None = None,
 ) -> Created:
     """Record a received alert (idempotent on ``message_id``: a repeat returns the first,
-    with ``created`` false)."""
-    if message_id is not None:
-        with store.reading() as connection:
-            found = alert_store.alert_by_message_id(connection, message_id)
-        if found is not None:
-            return Created(int(found["id"]), False, int(found["version"]))
+    with ``created`` false; the database's unique index decides, so two copies arriving at
+    once still make one alert)."""
     units = places_cache(store)
     try:
         with store.transaction() as connection:
@@ -372,7 +391,7 @@ def transition_in(
     changes = check_transition(standing, action, values, moment)
     if action == "merge":
         _check_merge(connection, alert_id, int(changes["merged_into"]))
-    step_owner = _blank(owner) or actor
+    step_owner = _owner(owner, actor)
     changes["owner"] = step_owner
     version = alert_store.update_alert(connection, alert_id, expected_version, changes, now)
     details = {k: v for k, v in changes.items() if k not in ("state", "owner")}

@@ -388,11 +388,9 @@ def _write_frame(frame: object, out: Path, what: str) -> None:
 
 
 def _load_forecast_data(store: Store, unit: str, last: str | None = None) -> object:
-    import pandas as pd
-
-    from sentinelle.forecast.data import load_forecast_data
 
     from sentinelle.domain.months import parse_month
+    from sentinelle.forecast.data import load_forecast_data
 
     month = None
     if last is not None:
@@ -875,6 +873,151 @@ def deployments_list(
         console.print(table)
 
 
+alerts_app = typer.Typer(
+    help="Early-warning alerts and responses / Alertes précoces et réponses",
+    no_args_is_help=True,
+)
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.command("figures")
+def alerts_figures(
+    ctx: typer.Context,
+    period: Annotated[
+        str | None,
+        typer.Option(help="Months received, YYYY-MM:YYYY-MM (default: every alert up to now)"),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            help="Break down by admin1_pcode, admin2_pcode, channel, threat_type, priority, "
+            "responding_unit or urgency"
+        ),
+    ] = None,
+    freq: Annotated[str, typer.Option(help="Periods: W, M, Q, Y or all")] = "M",
+    out: Annotated[Path | None, typer.Option(help="Write the table to .csv or .xlsx")] = None,
+) -> None:
+    """Response rate and times to alerts, with the definitions used."""
+    import datetime as dt
+
+    from sentinelle.alerts.figures import figures
+    from sentinelle.domain.alerts import measures
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        start = None
+        cutoff = dt.datetime.now(dt.UTC)
+        if period is not None:
+            first, last = parse_month_range(period)
+            start = first.start_time.tz_localize("UTC").to_pydatetime()
+            end = (last + 1).start_time.tz_localize("UTC").to_pydatetime()
+            cutoff = min(cutoff, end - dt.timedelta(microseconds=1))
+        breakdown = [by] if by else []
+        frequency = None if freq == "all" else freq
+        if out is not None and out.suffix not in (".csv", ".xlsx"):
+            raise UserError(f"--out must end in .csv or .xlsx, not {out.name!r}")
+        store = _open(options)
+        try:
+            with store.reading() as connection:
+                table, totals = figures(connection, cutoff, breakdown, frequency, start)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        title = (
+            f"{t('response_figures', language)} · {t('cutoff', language)} "
+            f"{cutoff:%Y-%m-%d %H:%M} UTC"
+        )
+        shown = Table(title=title)
+        keys = [c for c in ("period", *breakdown) if c in table.columns]
+        for key in keys:
+            shown.add_column(key)
+        columns = ("alerts", "requiring_response", "responded", "response_rate",
+                   "decision_median_h", "on_site_median_h", "pending")  # fmt: skip
+        for column in columns:
+            shown.add_column(t(column, language), justify="right")
+
+        def cell(value: object) -> str:
+            if isinstance(value, float):
+                return "—" if value != value else f"{value:.2f}"
+            return str(value)
+
+        for row in table.itertuples(index=False):
+            record_ = row._asdict()
+            shown.add_row(*(cell(record_[k]) for k in keys), *(cell(record_[c]) for c in columns))
+        shown.add_row(*(["Σ"] + [""] * (len(keys) - 1)), *(cell(totals[c]) for c in columns))
+        console.print(shown)
+        for measure in measures().values():
+            text = f"{measure.label(language)}: {measure.definition(language)}"
+            console.print(f"[dim]{text}[/]", highlight=False)
+        if out is not None:
+            frame = table.assign(**{k: table[k].astype(str) for k in keys})
+            if out.suffix == ".csv":
+                frame.to_csv(out, index=False)
+            else:
+                frame.to_excel(out, index=False)
+            console.print(f"{t('written', language)} {out}")
+
+
+@alerts_app.command("import")
+def alerts_import(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="An early-warning log in the alert template (CSV or XLSX)")
+    ],
+    timezone: Annotated[
+        str,
+        typer.Option(help="Time zone of times written without one, e.g. UTC or Africa/Bamako"),
+    ] = "UTC",
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write rejected rows here (default: var/reports/rejected-<id>.csv)"),
+    ] = None,
+) -> None:
+    """Import an existing alert log: each row is replayed through the alert lifecycle; rows
+    already imported (same reference) are left as they are."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from sentinelle.alerts.intake import import_alerts
+    from sentinelle.protection import ProtectionError, cipher_from_env
+    from sentinelle.readers.problems import ProblemLog
+
+    options: Options = ctx.obj
+    language = options.language
+    french = language == "fr"
+    with user_errors(options):
+        try:
+            zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UserError(f"--timezone: unknown time zone {timezone!r}") from None
+        try:
+            cipher = cipher_from_env(options.settings.home)
+        except ProtectionError as exc:
+            raise UserError(str(exc)) from None
+        result = import_alerts(_open(options), file, cipher, _actor(), zone)
+        console.print(
+            f"{'Alertes importées' if french else 'Alerts imported'} "
+            f"({t('file', language).lower()} {file.name}, import {result.import_id})"
+        )
+        lines = [
+            ("Lignes lues" if french else "Rows read", result.rows),
+            ("Importées" if french else "Imported", result.imported),
+            ("Déjà importées" if french else "Already imported", result.already_imported),
+            ("Lignes rejetées" if french else "Rejected rows", result.rejected_rows),
+        ]
+        for label, value in lines:
+            console.print(f"  {label}: {number(value, language)}")
+        if result.merged:
+            merged = "fusionnées comme doublons" if french else "merged as duplicates"
+            console.print(f"  ({number(result.merged, language)} {merged})", style="dim")
+        if result.problems:
+            for problem in result.problems[:20]:
+                console.print(f"  - {problem}", style="yellow", highlight=False)
+            target = report or options.settings.reports_dir / f"rejected-{result.import_id}.csv"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            ProblemLog(list(result.problems)).write_csv(target)
+            console.print(f"{t('rejected_report', language)} {target}")
+
+
 def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import os
 
@@ -1093,13 +1236,16 @@ def demo(
 ) -> None:
     """Load the built-in fictional training scenario and print its summary."""
     from sentinelle.demo.load import load_demo_with_population as load_demo
+    from sentinelle.protection import cipher_from_env
     from sentinelle.summary import summarise_events
 
     options: Options = ctx.obj
     with user_errors(options):
         url = database or f"sqlite:///{options.settings.home / 'demo.db'}"
         store = open_store(url)
-        loaded = load_demo(store, seed=seed)
+        # reporters' names of the demo alerts are encrypted with this installation's key, the
+        # one the web application served below reads them with
+        loaded = load_demo(store, seed=seed, cipher=cipher_from_env(options.settings.home))
         scenario = loaded.scenario
         label = scenario.label_fr if options.language == "fr" else scenario.label_en
         console.print(f"[bold]{label}[/]")

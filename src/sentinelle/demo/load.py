@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sentinelle import accounts
+from sentinelle.demo.alerts import load_demo_alerts
 from sentinelle.demo.scenario import Scenario, generate_scenario
 from sentinelle.domain.events import EventFrame
 from sentinelle.ingest import placer_for
+from sentinelle.protection import Cipher
 from sentinelle.store import deployments, event_counts, imports, places
 from sentinelle.store import events as event_store
 from sentinelle.store.database import Store
@@ -71,10 +73,15 @@ DEMO_USERS = (
 )
 
 
-def load_demo_with_population(store: Store, seed: int = 2013) -> DemoLoad:
-    """The demo scenario and its (rounded, real 2020) population figures per cercle."""
+def load_demo_with_population(
+    store: Store, seed: int = 2013, cipher: Cipher | None = None
+) -> DemoLoad:
+    """The demo scenario, its (rounded, real 2020) population figures per cercle and a year of
+    fictional alerts and responses (2018, :mod:`sentinelle.demo.alerts`): reporters' names are
+    encrypted with ``cipher``, or left empty without one."""
     loaded = load_demo(store, seed=seed)
     load_demo_population(store)
+    load_demo_alerts(store, loaded.scenario, cipher)
     return loaded
 
 

@@ -224,6 +224,8 @@ def _decision(code: str | None) -> Decision:
 def _code(values: Mapping[str, Any], field: str, vocabulary_name: str) -> str:
     value = values.get(field)
     options = decisions() if vocabulary_name == "decision" else vocabulary(vocabulary_name)
+    if value is not None and not isinstance(value, str):
+        raise TransitionError(f"{field} must be one of {', '.join(options)}")
     if value in (None, ""):
         raise TransitionError(f"{field} is required: one of {', '.join(options)}")
     if value not in options:
@@ -239,9 +241,20 @@ def _text(values: Mapping[str, Any], field: str, required: bool, limit: int = 20
         return None
     if not isinstance(value, str):
         raise TransitionError(f"{field} must be text")
-    if len(value) > limit or any(ord(c) < 32 and c not in "\n\t" for c in value):
+    if len(value) > limit or not plain_text(value):
         raise TransitionError(f"{field} must be at most {limit} characters of plain text")
     return value.strip()
+
+
+def plain_text(value: str) -> bool:
+    """No control characters (but newline and tab) and valid Unicode (no lone surrogates)."""
+    if any(ord(c) < 32 and c not in "\n\t" for c in value):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _count(values: Mapping[str, Any], field: str) -> int | None:

@@ -162,6 +162,9 @@ TIME_COLUMNS = tuple(c for c in FRAME_COLUMNS if c.endswith("_at"))
 
 
 def _utc(values: pd.Series) -> pd.Series:
+    """Times as UTC timestamps (SQLite returns text without a zone: it is UTC)."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC")
     return pd.to_datetime(values, utc=True, format="ISO8601")
 
 
@@ -171,20 +174,88 @@ def load_frame(
     end: dt.datetime | None = None,
     columns: Iterable[str] = FRAME_COLUMNS,
 ) -> pd.DataFrame:
-    """Alerts received in ``[start, end)`` as a frame, times as UTC timestamps."""
+    """Alerts received in ``[start, end)`` as a frame, times as UTC timestamps.
+
+    Read in bulk (``COPY … TO STDOUT`` parsed by pyarrow on PostgreSQL; one ``fetchall`` on
+    SQLite) rather than row by row: the response figures read every alert of a period."""
     names = list(columns)
+    unknown = set(names) - set(alerts.c.keys())
+    if unknown:
+        raise ValueError(f"unknown alert columns {sorted(unknown)}")
     query = select(*(alerts.c[c] for c in names))
     if start is not None:
         query = query.where(alerts.c.received_at >= start)
     if end is not None:
         query = query.where(alerts.c.received_at < end)
-    rows = connection.execute(query.order_by(alerts.c.id)).all()
-    frame = pd.DataFrame(rows, columns=names)
+    query = query.order_by(alerts.c.id)
+    if connection.dialect.name == "postgresql":
+        selected = [
+            func.extract("epoch", alerts.c[c]).label(c) if c in TIME_COLUMNS else alerts.c[c]
+            for c in names
+        ]
+        query = query.with_only_columns(*selected)
+        frame = _copy_frame(connection, query, names)
+    else:
+        compiled = query.compile(connection, compile_kwargs={"render_postcompile": True})
+        rows = connection.exec_driver_sql(str(compiled), tuple(compiled.params.values())).all()
+        frame = pd.DataFrame.from_records(rows, columns=names)
+    return _typed_frame(frame, names)
+
+
+def _copy_frame(connection: Connection, query: Any, names: list[str]) -> pd.DataFrame:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    compiled = query.compile(connection, compile_kwargs={"literal_binds": True})
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    buffer = io.BytesIO()
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({compiled}) TO STDOUT WITH CSV") as copy:
+        for block in copy:
+            buffer.write(block)
+    if not buffer.tell():
+        return pd.DataFrame(columns=names)
+    buffer.seek(0)
+    types = {c: pa.float64() if c in TIME_COLUMNS else pa.string() for c in names}
+    table = pacsv.read_csv(
+        buffer,
+        read_options=pacsv.ReadOptions(column_names=names),
+        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
+    )
+    frame = table.to_pandas()
+    for column in names:
+        if column in TIME_COLUMNS:  # seconds since 1970 (UTC), read exactly to the microsecond
+            micro = (frame[column] * 1e6).round()
+            frame[column] = pd.to_datetime(micro, unit="us", utc=True)
+    return frame
+
+
+NUMBERS = {
+    "id": "int64",
+    "latitude": "float64",
+    "longitude": "float64",
+    "killed": "Int64",
+    "injured": "Int64",
+    "merged_into": "Int64",
+    "version": "int64",
+}
+
+
+def _typed_frame(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     for column in names:
         if column in TIME_COLUMNS:
             frame[column] = _utc(frame[column])
-    if "response_required" in frame:
-        frame["response_required"] = frame["response_required"].astype("boolean")
+        elif column in NUMBERS:
+            frame[column] = pd.to_numeric(frame[column]).astype(NUMBERS[column])
+        elif column == "response_required":
+            values = frame[column].map(
+                {True: True, False: False, "t": True, "f": False}  # 1 and 0 equal True, False
+            )
+            frame[column] = values.astype("boolean")
+        else:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return frame
 
 
@@ -192,8 +263,15 @@ def count_alerts(connection: Connection) -> int:
     return int(connection.execute(select(func.count()).select_from(alerts)).scalar() or 0)
 
 
-def alerts_version(connection: Connection) -> tuple[int, Any]:
-    """Changes whenever an alert is added or changed (for caches)."""
-    row = connection.execute(select(func.count(), func.max(alerts.c.updated_at))).first()
+def alerts_version(connection: Connection) -> tuple[int, int, Any]:
+    """Changes whenever an alert is added (count) or changed (every change raises its version,
+    so the sum of versions grows), for caches."""
+    row = connection.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(alerts.c.version), 0),
+            func.max(alerts.c.updated_at),
+        )
+    ).first()
     assert row is not None
-    return int(row[0]), row[1]
+    return int(row[0]), int(row[1]), row[2]

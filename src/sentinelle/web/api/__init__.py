@@ -4,6 +4,8 @@ from fastapi import APIRouter
 
 from sentinelle.web.api import (
     account,
+    alert_figures,
+    alerts,
     audit,
     events,
     forecast,
@@ -15,5 +17,17 @@ from sentinelle.web.api import (
 )
 
 router = APIRouter()
-for module in (account, users, audit, overview, places, events, imports, threat, forecast):
+for module in (
+    account,
+    users,
+    audit,
+    overview,
+    places,
+    events,
+    imports,
+    threat,
+    forecast,
+    alerts,
+    alert_figures,
+):
     router.include_router(module.router)
