@@ -130,3 +130,24 @@ def test_overdue_open_alerts_come_first() -> None:
     assert list(board["id"][:3]) == [10, 11, 5]  # all overdue, longest wait first
     assert bool(board.set_index("id").loc[6, "overdue"]) is False
     assert board.set_index("id").loc[10, "waiting_for"] == "on_site"
+
+
+def test_an_installation_sets_its_own_targets(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sentinelle.domain import alerts as domain
+
+    own = tmp_path / "targets.csv"
+    own.write_text("measure,priority,hours\ndecision_time,high,6\n", encoding="utf-8")
+    monkeypatch.setenv("SENTINELLE_ALERT_TARGETS", str(own))
+    domain.targets.cache_clear()
+    try:
+        assert domain.targets()[("decision_time", "high")] == 6.0
+        assert domain.targets()[("decision_time", "low")] == 48.0  # packaged, not overridden
+        # with 6 h for high priority, A2 (3 h) and A5 (4 h waited) are no longer late
+        assert response_totals(register(), CUTOFF)["decision_late"] == 0
+        own.write_text("measure,priority,hours\ndecision_time,urgent,6\n", encoding="utf-8")
+        domain.targets.cache_clear()
+        with pytest.raises(domain.TargetsError, match="row 2, column 'priority': 'urgent'"):
+            domain.targets()
+    finally:
+        monkeypatch.delenv("SENTINELLE_ALERT_TARGETS")
+        domain.targets.cache_clear()

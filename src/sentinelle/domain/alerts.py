@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sentinelle.domain.vocabulary import Language, Term
@@ -143,10 +146,58 @@ def measures() -> dict[str, Measure]:
     }
 
 
+class TargetsError(ValueError):
+    """A targets file with a mistake (file, row, column, value, expected)."""
+
+
+def targets_file() -> Path | None:
+    """The installation's own targets: ``$SENTINELLE_ALERT_TARGETS``, else
+    ``$SENTINELLE_HOME/alert_targets.csv`` when it exists (default home ``var``)."""
+    named = os.environ.get("SENTINELLE_ALERT_TARGETS")
+    if named:
+        return Path(named)
+    path = Path(os.environ.get("SENTINELLE_HOME", "var")) / "alert_targets.csv"
+    return path if path.is_file() else None
+
+
+def _read_targets(path: Path) -> dict[tuple[str, str], float]:
+    try:
+        rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TargetsError(f"{path}: cannot read the alert targets ({exc})") from None
+    out: dict[tuple[str, str], float] = {}
+    for number, row in enumerate(rows, start=2):
+        for column, allowed in (("measure", measures()), ("priority", vocabulary("priority"))):
+            value = (row.get(column) or "").strip()
+            if value not in allowed:
+                raise TargetsError(
+                    f"{path}, row {number}, column {column!r}: {value!r} — expected one of "
+                    f"{', '.join(allowed)}"
+                )
+        text = (row.get("hours") or "").strip()
+        try:
+            hours = float(text)
+        except ValueError:
+            hours = math.nan
+        if not 0 < hours <= 10_000:
+            raise TargetsError(
+                f"{path}, row {number}, column 'hours': {text!r} — expected hours above 0 and "
+                "at most 10,000"
+            )
+        out[(row["measure"].strip(), row["priority"].strip())] = hours
+    return out
+
+
 @cache
 def targets() -> dict[tuple[str, str], float]:
-    """Hours allowed per (measure, priority) before an alert is overdue."""
-    return {(r["measure"], r["priority"]): float(r["hours"]) for r in _rows("alert_targets.csv")}
+    """Hours allowed per (measure, priority) before an alert is overdue: the packaged targets
+    (``alert_targets.csv``), with the installation's own file (:func:`targets_file`, same
+    columns) taking precedence row by row. Read once per process."""
+    table = {(r["measure"], r["priority"]): float(r["hours"]) for r in _rows("alert_targets.csv")}
+    own = targets_file()
+    if own is not None:
+        table.update(_read_targets(own))
+    return table
 
 
 @dataclass(frozen=True)
