@@ -12,6 +12,7 @@
 #   make bench-threat  benchmarks/bench_threat.py: assessments over cercles and a large grid
 #   make bench-forecast benchmarks/bench_forecast.py: rolling-origin backtest, cercle-month
 #   make bench-alerts  benchmarks/bench_alerts.py: POST /api/v1/alerts, figures over 100,000 alerts
+#   make bench-planning benchmarks/bench_planning.py: place 30 units, 700 areas × 200 sites (HiGHS)
 #   make pg-start / pg-stop   a PostgreSQL/PostGIS server to keep around while developing
 #   make clean         caches, build output, ./var; `make distclean` also removes .venv
 #
@@ -35,7 +36,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint typecheck unit bench-ingest bench-web bench-threat bench-forecast bench-alerts system-deps \
+.PHONY: help venv run test lint typecheck unit bench-ingest bench-web bench-threat bench-forecast bench-alerts bench-planning system-deps \
         pg-start pg-stop clean distclean
 
 help:
@@ -90,6 +91,9 @@ bench-threat: $(STAMP)
 
 bench-forecast: $(STAMP)
 	$(BIN)/python benchmarks/bench_forecast.py $(BENCH_ARGS)
+
+bench-planning: $(STAMP)
+	$(BIN)/python benchmarks/bench_planning.py $(BENCH_ARGS)
 
 # --- a server to keep while developing -------------------------------------------
 # eval "$(make -s pg-start)" exports SENTINELLE_TEST_POSTGRES_URL in your shell.

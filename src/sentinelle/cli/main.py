@@ -628,6 +628,90 @@ def forecast(
             console.print(f"{t('run_saved', language)}: #{run_id}")
 
 
+@app.command()
+def align(
+    ctx: typer.Context,
+    years: Annotated[str, typer.Option(help="Years to align, e.g. 2014:2019")],
+    reach_km: Annotated[
+        float, typer.Option("--reach-km", help="Straight-line reach of a site, km")
+    ] = 50.0,
+    force_protection: Annotated[
+        float,
+        typer.Option("--force-protection", help="Share of troops protecting their base, [0, 1)"),
+    ] = 0.8,
+    risk: Annotated[
+        str, typer.Option(help="events or fatalities (VAC): ranks and high-risk cercles")
+    ] = "events",
+    out: Annotated[Path | None, typer.Option(help="Write the table to .csv or .xlsx")] = None,
+) -> None:
+    """Posture against risk per year: VAC within reach of the sites, and what is out of reach."""
+    from sentinelle.planning.alignment import parse_years, yearly_alignment
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        if risk not in ("events", "fatalities"):
+            raise UserError(f"--risk must be events or fatalities, not {risk!r}")
+        if out is not None and out.suffix not in (".csv", ".xlsx"):
+            raise UserError(f"--out must end in .csv or .xlsx, not {out.name!r}")
+        try:
+            year_list = parse_years(years)
+        except ValueError as exc:
+            raise UserError(f"--years: {exc}") from None
+        if not 0 <= force_protection < 1:
+            raise UserError(
+                f"--force-protection must be at least 0 and below 1, not {force_protection}"
+            )
+        if not reach_km > 0:
+            raise UserError(f"--reach-km must be positive, not {reach_km}")
+        store = _open(options)
+        try:
+            with store.reading() as connection:
+                frame = yearly_alignment(
+                    connection,
+                    year_list,
+                    reach_km=reach_km,
+                    force_protection=force_protection,
+                    risk=risk,  # type: ignore[arg-type]
+                    language=language,
+                )
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+
+        def share(value: float) -> str:
+            return "—" if value != value else f"{value:.0%}"
+
+        table = Table(title=f"{t('alignment_title', language)} · {reach_km:g} km")
+        keys = ("year", "sites", "troops", "deployable", "areas_reached",
+                "vac_events_within_reach", "vac_fatalities_within_reach", "rank_correlation",
+                "high_risk_out_of_reach")  # fmt: skip
+        for key in keys:
+            table.add_column(
+                t(key, language), justify="left" if key.startswith("high") else "right"
+            )
+        for row in frame.itertuples(index=False):
+            table.add_row(
+                str(row.year),
+                number(int(row.sites), language),
+                number(round(row.troops), language),
+                number(round(row.deployable), language),
+                number(int(row.areas_reached), language),
+                f"{share(row.vac_events_within_reach)} / {number(row.vac_events, language)}",
+                f"{share(row.vac_fatalities_within_reach)} / "
+                f"{number(row.vac_fatalities, language)}",
+                "—"
+                if row.rank_correlation != row.rank_correlation
+                else f"{row.rank_correlation:.2f}",
+                str(row.high_risk_out_of_reach) or "—",
+            )
+        console.print(table)
+        note = t("alignment_note", language).format(force=force_protection)
+        console.print(f"[dim]{note}[/]", highlight=False)
+        if out is not None:
+            _write_frame(frame, out, "--out")
+            console.print(f"{t('written', language)} {out}")
+
+
 geo = typer.Typer(help="Boundaries and places / Limites et lieux", no_args_is_help=True)
 app.add_typer(geo, name="geo")
 

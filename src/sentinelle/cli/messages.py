@@ -108,6 +108,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Les prévisions aident à décider ; elles ne remplacent jamais l'information du terrain.",
     ),
     "no_pcode": ("Units without a P-code (left out)", "Unités sans code P (écartées)"),
+    "alignment_title": (
+        "Posture and violence against civilians",
+        "Dispositif et violence contre les civils",
+    ),
+    "year": ("Year", "Année"),
+    "sites": ("Sites", "Emprises"),
+    "troops": ("Troops", "Troupes"),
+    "deployable": ("Deployable", "Déployables"),
+    "areas_reached": ("Cercles reached", "Cercles atteints"),
+    "vac_events_within_reach": ("VAC events within reach", "Événements VCC à portée"),
+    "vac_fatalities_within_reach": ("VAC deaths within reach", "Morts VCC à portée"),
+    "rank_correlation": ("Rank correlation", "Corrélation de rang"),
+    "high_risk_out_of_reach": (
+        "High-risk cercles out of reach",
+        "Cercles à haut risque hors de portée",
+    ),
+    "alignment_note": (
+        "Straight-line reach from each site to each cercle's representative point; "
+        "{force:.0%} of troops protect their base.",
+        "Portée à vol d'oiseau de chaque emprise au point représentatif de chaque cercle ; "
+        "{force:.0%} des troupes protègent leur base.",
+    ),
 }
 
 

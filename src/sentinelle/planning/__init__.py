@@ -1,0 +1,1 @@
+"""Planning linked to threat analysis: posture, reach and alignment with risk."""
