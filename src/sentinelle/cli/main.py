@@ -712,6 +712,161 @@ def align(
             console.print(f"{t('written', language)} {out}")
 
 
+@app.command()
+def plan(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Option(help="Month of the posture, YYYY-MM (e.g. 2018-12)")],
+    risk: Annotated[
+        str,
+        typer.Option(help="events or fatalities (VAC over the period), or forecast (latest run)"),
+    ] = "events",
+    period_months: Annotated[
+        int, typer.Option("--period-months", help="Months of VAC up to --month")
+    ] = 12,
+    by_population: Annotated[
+        bool,
+        typer.Option(help="With --risk forecast: probability × population (else × 1)"),
+    ] = True,
+    units: Annotated[
+        int | None, typer.Option(help="Mobile units K (default: deployable ÷ --unit-size)")
+    ] = None,
+    unit_size: Annotated[
+        float, typer.Option("--unit-size", help="Troops per unit, to derive K")
+    ] = 150.0,
+    force_protection: Annotated[
+        float,
+        typer.Option("--force-protection", help="Share of troops protecting their base, [0, 1)"),
+    ] = 0.8,
+    reach_km: Annotated[
+        float, typer.Option("--reach-km", help="Straight-line reach of a unit, km")
+    ] = 50.0,
+    minimum: Annotated[
+        int, typer.Option(help="Units each existing site keeps (minimum presence)")
+    ] = 0,
+    temporary_bases: Annotated[
+        int,
+        typer.Option(
+            "--temporary-bases", help="Most temporary bases opened at cercles' points (0: none)"
+        ),
+    ] = 0,
+    close: Annotated[
+        list[str] | None, typer.Option(help="What-if: close this site (repeatable)")
+    ] = None,
+    add_units: Annotated[
+        int, typer.Option("--add-units", help="What-if: this many more units (or fewer)")
+    ] = 0,
+    hold_back: Annotated[
+        float,
+        typer.Option("--hold-back", help="What-if: share of K kept back to protect a base, [0, 1]"),
+    ] = 0.0,
+    rainy: Annotated[bool, typer.Option(help="What-if: rainy season, reach × 0.6")] = False,
+    out: Annotated[Path | None, typer.Option(help="Write the units to .csv or .xlsx")] = None,
+) -> None:
+    """Where to put K mobile units to cover the most risk, each unit explained."""
+    from sentinelle.planning.plan import RAINY_REACH_FACTOR, RISK_SOURCES, posture_coverage
+    from sentinelle.planning.plan import plan as make_plan
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        if risk not in RISK_SOURCES:
+            raise UserError(f"--risk must be events, fatalities or forecast, not {risk!r}")
+        if out is not None and out.suffix not in (".csv", ".xlsx"):
+            raise UserError(f"--out must end in .csv or .xlsx, not {out.name!r}")
+        if not 0 <= force_protection < 1:
+            raise UserError(
+                f"--force-protection must be at least 0 and below 1, not {force_protection}"
+            )
+        if not reach_km > 0:
+            raise UserError(f"--reach-km must be positive, not {reach_km}")
+        if not 1 <= period_months <= 120:
+            raise UserError(f"--period-months must be from 1 to 120, not {period_months}")
+        if units is not None and units < 0:
+            raise UserError(f"--units must be ≥ 0, not {units}")
+        if not unit_size > 0:
+            raise UserError(f"--unit-size must be positive, not {unit_size}")
+        if minimum < 0 or temporary_bases < 0:
+            raise UserError("--minimum and --temporary-bases must be ≥ 0")
+        if not 0 <= hold_back <= 1:
+            raise UserError(f"--hold-back must be between 0 and 1, not {hold_back}")
+        store = _open(options)
+        try:
+            with store.reading() as connection:
+                result = make_plan(
+                    connection,
+                    month,
+                    risk=risk,
+                    period_months=period_months,
+                    by_population=by_population,
+                    units=units,
+                    unit_size=unit_size,
+                    force_protection_share=force_protection,
+                    reach_km=reach_km,
+                    minimum=minimum,
+                    temporary_bases=temporary_bases,
+                    close=close or (),
+                    extra_units=add_units,
+                    hold_back=hold_back,
+                    reach_factor=RAINY_REACH_FACTOR if rainy else 1.0,
+                    language=language,
+                )
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        solved, named = result.plan, result.named
+
+        def amount(value: float) -> str:
+            whole = float(value).is_integer() or abs(value) >= 100
+            return number(value, language) if whole else f"{value:.2f}"
+
+        console.print(
+            f"[bold]{t('plan_title', language)}[/] · {month} · {risk} · {named.reach_km:g} km",
+            highlight=False,
+        )
+        console.print(
+            f"{t('plan_covered', language)}: {amount(solved.objective)} / "
+            f"{amount(solved.total_risk)} ({solved.share:.0%}) · "
+            f"{t('plan_units', language)}: {named.problem.units}",
+            highlight=False,
+        )
+        base = posture_coverage(named)
+        base_share = base / solved.total_risk if solved.total_risk > 0 else 0.0
+        console.print(
+            f"{t('plan_posture', language)}: {amount(base)} ({base_share:.0%})", highlight=False
+        )
+        gap = "—" if solved.gap != solved.gap else f"{solved.gap:.2%}"
+        console.print(
+            f"{t('plan_status', language)}: {solved.status} · {t('plan_gap', language)}: {gap} · "
+            f"{t('plan_seconds', language)} {solved.seconds:.2f} s",
+            highlight=False,
+        )
+        table = Table()
+        for key in ("plan_unit", "plan_where", "plan_covers", "plan_adds", "plan_next"):
+            table.add_column(t(key, language), justify="right" if key == "plan_adds" else "left")
+        for i, unit in enumerate(result.units(), start=1):
+            where = unit.site
+            if unit.temporary:
+                where = f"{where} ({t('plan_temporary', language)})"
+            if unit.required:
+                where = f"{where} · {t('plan_required', language)}"
+            covers = ", ".join(unit.covers[:6]) + (
+                f" +{len(unit.covers) - 6}" if len(unit.covers) > 6 else ""
+            )
+            following = (
+                f"{unit.next_site} (+{amount(unit.next_risk)})"
+                if unit.next_site is not None
+                else t("plan_none", language)
+            )
+            table.add_row(str(i), where, covers or "—", amount(unit.risk_added), following)
+        console.print(table)
+        for note in named.notes:
+            console.print(f"[dim]{note}[/]", highlight=False)
+        note = t("plan_note", language).format(reach=named.reach_km)
+        console.print(f"[dim]{note}[/]", highlight=False)
+        if out is not None:
+            _write_frame(result.frame(), out, "--out")
+            console.print(f"{t('written', language)} {out}")
+
+
 geo = typer.Typer(help="Boundaries and places / Limites et lieux", no_args_is_help=True)
 app.add_typer(geo, name="geo")
 

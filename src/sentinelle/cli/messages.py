@@ -130,6 +130,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Portée à vol d'oiseau de chaque emprise au point représentatif de chaque cercle ; "
         "{force:.0%} des troupes protègent leur base.",
     ),
+    "plan_title": ("Placing mobile units", "Placement des unités mobiles"),
+    "plan_covered": ("Risk covered", "Risque couvert"),
+    "plan_units": ("Units", "Unités"),
+    "plan_posture": (
+        "Current posture (every site held, one unit each)",
+        "Dispositif actuel (chaque emprise tenue, une unité chacune)",
+    ),
+    "plan_gap": ("Optimality gap", "Écart à l'optimum"),
+    "plan_seconds": ("Solved in", "Résolu en"),
+    "plan_status": ("Status", "Statut"),
+    "plan_unit": ("Unit", "Unité"),
+    "plan_where": ("Where", "Où"),
+    "plan_covers": ("Covers (cercles)", "Couvre (cercles)"),
+    "plan_adds": ("Risk added", "Risque ajouté"),
+    "plan_next": ("Next best", "Meilleure alternative"),
+    "plan_temporary": ("temporary base", "base temporaire"),
+    "plan_required": ("minimum presence", "présence minimale"),
+    "plan_none": ("none", "aucune"),
+    "plan_note": (
+        "Straight-line reach of {reach:g} km to each cercle's representative point; an area "
+        "counts once however many units reach it. Decision support, not an order.",
+        "Portée à vol d'oiseau de {reach:g} km au point représentatif de chaque cercle ; une "
+        "zone compte une fois quel que soit le nombre d'unités. Aide à la décision, pas un ordre.",
+    ),
 }
 
 
