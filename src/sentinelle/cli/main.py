@@ -8,7 +8,7 @@ they never print a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,7 @@ from sentinelle.config import Settings, settings_from_env
 from sentinelle.domain.months import MonthError, parse_month_range
 from sentinelle.domain.vocabulary import Language
 from sentinelle.ingest import FILE_KINDS, FileKind, IngestReport, ingest_file
-from sentinelle.readers.problems import FileRejected
+from sentinelle.readers.problems import FileRejected, Problem
 from sentinelle.store.database import Store, StoreError, open_store
 
 app = typer.Typer(
@@ -155,11 +155,7 @@ def ingest(
                 continue
             reports.append(result)
             if result.problems:
-                target = report or options.settings.reports_dir / (
-                    f"rejected-{result.import_id}.csv"
-                )
-                _write_problems(result, target)
-                console.print(f"{t('rejected_report', options.language)} {target}")
+                _report_rejected(options, result.problems, result.import_id, report)
         if reports:
             render.ingest_reports(console, reports, options.language)
         for message in failures:
@@ -175,11 +171,23 @@ def kind_of(text: str) -> FileKind:
     raise UserError(f"unknown file kind {text!r}")
 
 
-def _write_problems(result: IngestReport, target: Path) -> None:
+def _report_rejected(
+    options: Options,
+    problems: Sequence[Problem],
+    import_id: int | None,
+    report: Path | None,
+    shown: int = 0,
+) -> None:
+    """List the first ``shown`` rejected rows, write them all to ``report`` (default
+    ``var/reports/rejected-<import>.csv``) and say where."""
     from sentinelle.readers.problems import ProblemLog
 
+    for problem in problems[:shown]:
+        console.print(f"  - {problem}", style="yellow", highlight=False)
+    target = report or options.settings.reports_dir / f"rejected-{import_id}.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
-    ProblemLog(list(result.problems)).write_csv(target)
+    ProblemLog(list(problems)).write_csv(target)
+    console.print(f"{t('rejected_report', options.language)} {target}")
 
 
 @app.command()
@@ -977,7 +985,6 @@ def population_import(
     ] = None,
 ) -> None:
     """Import population figures; they replace the stored figures of the same year and level."""
-    from sentinelle.readers.problems import ProblemLog
     from sentinelle.threat.population import ingest_population
 
     options: Options = ctx.obj
@@ -999,12 +1006,7 @@ def population_import(
             console.print(f"  {'année' if french else 'year'}: {source}", style="dim")
         if result.problems:
             console.print(f"{t('rejected_rows', language)}: {result.rejected_rows}", style="yellow")
-            for problem in result.problems[:20]:
-                console.print(f"  - {problem}", style="yellow")
-            target = report or options.settings.reports_dir / f"rejected-{result.import_id}.csv"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            ProblemLog(list(result.problems)).write_csv(target)
-            console.print(f"{t('rejected_report', language)} {target}")
+            _report_rejected(options, result.problems, result.import_id, report, shown=20)
 
 
 deployments_app = typer.Typer(
@@ -1027,7 +1029,6 @@ def deployments_import(
 ) -> None:
     """Import deployments; they replace those stored from a file of the same kind."""
     from sentinelle.deployments import ingest_deployments
-    from sentinelle.readers.problems import ProblemLog
 
     options: Options = ctx.obj
     language = options.language
@@ -1060,12 +1061,7 @@ def deployments_import(
                 style="dim",
             )
         if result.problems:
-            for problem in result.problems[:20]:
-                console.print(f"  - {problem}", style="yellow")
-            target = report or options.settings.reports_dir / f"rejected-{result.import_id}.csv"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            ProblemLog(list(result.problems)).write_csv(target)
-            console.print(f"{t('rejected_report', language)} {target}")
+            _report_rejected(options, result.problems, result.import_id, report, shown=20)
 
 
 @deployments_app.command("list")
@@ -1218,7 +1214,6 @@ def alerts_import(
 
     from sentinelle.alerts.intake import import_alerts
     from sentinelle.protection import ProtectionError, cipher_from_env
-    from sentinelle.readers.problems import ProblemLog
 
     options: Options = ctx.obj
     language = options.language
@@ -1249,12 +1244,7 @@ def alerts_import(
             merged = "fusionnées comme doublons" if french else "merged as duplicates"
             console.print(f"  ({number(result.merged, language)} {merged})", style="dim")
         if result.problems:
-            for problem in result.problems[:20]:
-                console.print(f"  - {problem}", style="yellow", highlight=False)
-            target = report or options.settings.reports_dir / f"rejected-{result.import_id}.csv"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            ProblemLog(list(result.problems)).write_csv(target)
-            console.print(f"{t('rejected_report', language)} {target}")
+            _report_rejected(options, result.problems, result.import_id, report, shown=20)
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
