@@ -24,7 +24,9 @@ counted in the period they were received.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -236,28 +238,67 @@ def response_totals(frame: pd.DataFrame, cutoff: dt.datetime) -> dict[str, float
     return _summarise(flags(frame, cutoff))
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """The target an open alert runs against, if any."""
+
+    priority: str | None  # the assessed priority, or the urgency of an unassessed alert
+    measure: str | None  # decision_time | on_site_time
+    due_at: dt.datetime | None
+    overdue: bool
+
+
+def effective_priority(row: Mapping[str, Any]) -> str | None:
+    """The alert's priority once assessed, else its urgency."""
+    priority = row.get("priority")
+    if priority:
+        return str(priority)
+    if row.get("assessed_at") is None and row.get("urgency"):
+        return str(row["urgency"])
+    return None
+
+
+def deadline(row: Mapping[str, Any], now: dt.datetime) -> Deadline:
+    """An open alert's target (``alert_targets.csv``): the decision time while it awaits a
+    decision (not for a false alert, nor one assessed as needing no response), the on-site time
+    once an on-site response is decided and until it is on site. Alerts without a priority (or
+    urgency) have none."""
+    priority = effective_priority(row)
+    state = row.get("state")
+    measure = None
+    if state in ("received", "verified", "assessed"):
+        if row.get("verification") != "false" and row.get("response_required") is not False:
+            measure = "decision_time"
+    elif state in ("decided", "dispatched"):
+        decision = decisions().get(str(row.get("decision")))
+        if decision is not None and decision.on_site:
+            measure = "on_site_time"
+    hours = targets().get((measure, priority)) if measure and priority else None
+    received = row.get("received_at")
+    if hours is None or not isinstance(received, dt.datetime):
+        return Deadline(priority, None, None, False)
+    due = received + dt.timedelta(hours=hours)
+    return Deadline(priority, measure, due, now > due)
+
+
 def overdue(frame: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
-    """Open alerts with the step they wait for, hours waited and whether past the target. An
-    alert not yet assessed is measured with its urgency in place of a priority."""
+    """Open alerts with the step they wait for, hours waited, the target and whether past it
+    (:func:`deadline`, the rule the alert board uses), overdue first, longest wait first."""
     moment = pd.Timestamp(now).tz_convert("UTC")
     open_alerts = frame[~frame["state"].isin(["closed", "merged"])].copy()
-    priority = open_alerts["priority"].fillna(open_alerts["urgency"])
-    waiting_decision = ~open_alerts["state"].isin(["decided", "dispatched", "on_site"])
-    measure = np.where(waiting_decision, "decision_time", "on_site_time")
+    rows = open_alerts.astype(object).where(open_alerts.notna(), None).to_dict("records")
+    for row in rows:
+        row["received_at"] = pd.Timestamp(row["received_at"]).to_pydatetime()
+    found = [deadline(row, moment.to_pydatetime()) for row in rows]
     hours = (moment - open_alerts["received_at"]).dt.total_seconds() / 3600.0
-    table = targets()
-    target = [table.get((m, p), np.nan) if isinstance(p, str) else np.nan
-              for m, p in zip(measure, priority, strict=True)]  # fmt: skip
-    open_alerts["waiting_for"] = np.where(waiting_decision, "decision", "on_site")
+    waiting = ~open_alerts["state"].isin(["decided", "dispatched", "on_site"])
+    open_alerts["waiting_for"] = np.where(waiting, "decision", "on_site")
     open_alerts["hours_waited"] = hours.to_numpy()
-    open_alerts["target_hours"] = np.asarray(target, dtype=float)
-    open_alerts["overdue"] = open_alerts["hours_waited"] > open_alerts["target_hours"]
-    # decided responses that do not go on site wait for nothing more from the mission
-    not_on_site = ~open_alerts["decision"].map(
-        {k: d.on_site for k, d in decisions().items()}
-    ).fillna(True).astype(bool)
-    done = ~waiting_decision & not_on_site
-    open_alerts.loc[done, "overdue"] = False
+    table = targets()
+    open_alerts["target_hours"] = [
+        table[(d.measure, d.priority)] if d.measure and d.priority else np.nan for d in found
+    ]
+    open_alerts["overdue"] = [d.overdue for d in found]
     return open_alerts.sort_values(
         ["overdue", "hours_waited"], ascending=[False, False], ignore_index=True
     )

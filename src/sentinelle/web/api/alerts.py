@@ -40,6 +40,7 @@ from starlette.status import (
     HTTP_422_UNPROCESSABLE_CONTENT,
 )
 
+from sentinelle.alerts.measures import Deadline, deadline, effective_priority
 from sentinelle.alerts.register import (
     AlertError,
     AlertIn,
@@ -51,7 +52,7 @@ from sentinelle.alerts.register import (
     transition,
 )
 from sentinelle.config import Settings
-from sentinelle.domain.alerts import OPEN_STATES, STATES, targets, vocabulary
+from sentinelle.domain.alerts import OPEN_STATES, STATES, vocabulary
 from sentinelle.protection import Cipher, cipher_from_env
 from sentinelle.store import alerts as alert_store
 from sentinelle.store.database import Store
@@ -365,51 +366,6 @@ class SmsCreatedOut(BaseModel):
 
 
 # --- deadlines and lists ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """The target an open alert runs against, if any."""
-
-    priority: str | None  # the assessed priority, or the urgency of an unassessed alert
-    measure: str | None  # decision_time | on_site_time
-    due_at: dt.datetime | None
-    overdue: bool
-
-
-def effective_priority(row: Mapping[str, Any]) -> str | None:
-    """The alert's priority once assessed, else its urgency."""
-    priority = row.get("priority")
-    if priority:
-        return str(priority)
-    if row.get("assessed_at") is None and row.get("urgency"):
-        return str(row["urgency"])
-    return None
-
-
-def deadline(row: Mapping[str, Any], now: dt.datetime) -> Deadline:
-    """An open alert's target (``alert_targets.csv``): the decision time while it awaits a
-    decision (not for a false alert, nor one assessed as needing no response), the on-site time
-    once an on-site response is decided and until it is on site. Alerts without a priority (or
-    urgency) have none."""
-    from sentinelle.domain.alerts import decisions
-
-    priority = effective_priority(row)
-    state = row.get("state")
-    measure = None
-    if state in ("received", "verified", "assessed"):
-        if row.get("verification") != "false" and row.get("response_required") is not False:
-            measure = "decision_time"
-    elif state in ("decided", "dispatched"):
-        decision = decisions().get(str(row.get("decision")))
-        if decision is not None and decision.on_site:
-            measure = "on_site_time"
-    hours = targets().get((measure, priority)) if measure and priority else None
-    received = row.get("received_at")
-    if hours is None or not isinstance(received, dt.datetime):
-        return Deadline(priority, None, None, False)
-    due = received + dt.timedelta(hours=hours)
-    return Deadline(priority, measure, due, now > due)
 
 
 def age_hours(row: Mapping[str, Any], now: dt.datetime) -> float:
