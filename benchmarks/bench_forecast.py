@@ -18,14 +18,17 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import platform
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_ingest
 
 print = functools.partial(print, flush=True)  # show progress as it comes
 
@@ -34,21 +37,11 @@ TARGET_SECONDS = 120.0
 
 
 def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     import lightgbm
     import sklearn
 
     return (
-        f"{platform.node()} · {cpu} · {os.cpu_count()} cores · {memory:.0f} GB RAM · "
-        f"Python {platform.python_version()} · numpy {np.__version__} · "
+        f"{bench_ingest.machine()} · numpy {np.__version__} · "
         f"scikit-learn {sklearn.__version__} · lightgbm {lightgbm.__version__}"
     )
 

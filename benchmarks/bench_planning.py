@@ -16,8 +16,7 @@ Uniformly scattered at 60 km, a site reaches only ~2-3 areas and the problem is 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
+import sys
 import time
 from pathlib import Path
 
@@ -26,6 +25,9 @@ import scipy
 
 from sentinelle.planning.optimise import PlacementProblem, solve
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_ingest
+
 BOX_KM = (1850.0, 1650.0)  # Mali's bounding box, roughly (12°W–4°E, 10°N–25°N)
 REACH_KM = 60.0
 TARGET_SECONDS = 10.0
@@ -33,20 +35,7 @@ TARGET_GAP = 1e-3
 
 
 def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{cpu} · {os.cpu_count()} cores · {memory:.0f} GB RAM · "
-        f"{platform.system()} {platform.release()} · Python {platform.python_version()} · "
-        f"numpy {np.__version__} · scipy {scipy.__version__}"
-    )
+    return f"{bench_ingest.machine()} · numpy {np.__version__} · scipy {scipy.__version__}"
 
 
 def instance(
