@@ -11,7 +11,6 @@ no deployment, only a failed import and its audit entry.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from sqlalchemy import Connection
 from sentinelle.domain.audit import AuditEntry
 from sentinelle.domain.deployments import Deployment
 from sentinelle.readers.deployments import read_deployments
+from sentinelle.readers.files import sha256
 from sentinelle.readers.problems import FileRejected, Problem
 from sentinelle.store import audit, imports
 from sentinelle.store.database import Store
@@ -68,14 +68,6 @@ class DeploymentImport:
             "first": None if self.first is None else self.first.isoformat(),
             "last": None if self.last is None else self.last.isoformat(),
         }
-
-
-def _sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _audit(
@@ -130,7 +122,7 @@ def ingest_deployments(store: Store, path: str | Path, actor: str = "system") ->
     vintage = str(years[0]) if years[0] == years[1] else f"{years[0]}-{years[1]}"
     with store.transaction() as connection:
         replaced = sum(1 for d in load_deployments(connection) if d.source == source)
-        import_id = imports.start_import(connection, KIND, name, _sha256(path), vintage=vintage)
+        import_id = imports.start_import(connection, KIND, name, sha256(path), vintage=vintage)
         stored = replace_deployments(connection, read.deployments, source, import_id)
         imports.save_problems(connection, import_id, list(read.problems))
         result = DeploymentImport(

@@ -10,7 +10,6 @@ as it was.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from sentinelle.readers.acled import AcledExport
 from sentinelle.readers.acled_aggregate import is_acled_aggregate, read_acled_aggregate
 from sentinelle.readers.acled_deletions import is_deletion_list, read_acled_deletions
 from sentinelle.readers.boundaries import read_boundaries
+from sentinelle.readers.files import sha256
 from sentinelle.readers.incidents import IncidentReport, is_incident_template
 from sentinelle.readers.problems import FileRejected, Problem, ProblemLog, ReadStats
 from sentinelle.readers.tabular import TableFile
@@ -134,14 +134,6 @@ def open_reader(path: str | Path, kind: FileKind, vintage: str | None = None) ->
     if kind == "mission":
         return IncidentReport(path, vintage=vintage)
     raise ValueError(f"no event reader for {kind!r}")
-
-
-def sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def placer_for(connection: Connection) -> Placer:

@@ -56,7 +56,6 @@ and its rejected rows) is written in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,6 +77,7 @@ from sentinelle.alerts.register import (
 from sentinelle.domain.alerts import MAX_CASUALTIES, decisions, vocabulary
 from sentinelle.domain.threat import threat_types
 from sentinelle.protection import Cipher
+from sentinelle.readers.files import sha256
 from sentinelle.readers.incidents import header_key
 from sentinelle.readers.problems import FileRejected, Problem
 from sentinelle.readers.tabular import ROW, TableFile
@@ -454,14 +454,6 @@ def _columns(table: TableFile) -> dict[str, str]:
     return found
 
 
-def _sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _read_rows(
     path: str | Path, zone: dt.tzinfo = dt.UTC
 ) -> tuple[_Reader, list[_Row], list[Problem], int]:
@@ -574,7 +566,7 @@ def import_alerts(
     seen: dict[str, int] = {}
     rejected = {p.row for p in problems if p.row is not None}
     with store.transaction() as connection:
-        import_id = imports.start_import(connection, KIND, name, _sha256(path), Path(name).name)
+        import_id = imports.start_import(connection, KIND, name, sha256(path), Path(name).name)
         # duplicates are merged once the alerts they repeat exist
         for row in sorted(rows, key=lambda r: (r.duplicate_of is not None, r.number)):
             if row.reference in seen:

@@ -34,7 +34,6 @@ Every result carries ``attrs["note"]`` saying so.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -56,6 +55,7 @@ from sentinelle.domain.places import (
 from sentinelle.geo.crosswalk import menaka_2016, to_pre2016
 from sentinelle.geo.gazetteer import mali_gazetteer
 from sentinelle.panel import Geography
+from sentinelle.readers.files import sha256
 from sentinelle.readers.population import read_population
 from sentinelle.readers.problems import FileRejected, Problem
 from sentinelle.store import imports, places
@@ -95,14 +95,6 @@ class PopulationImport:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def ingest_population(store: Store, path: str | Path, year: int | None = None) -> PopulationImport:
     """Read a population file and store its figures, replacing the stored figures of the same
     years and levels, in one transaction. ``year`` gives the year of files without a year
@@ -127,7 +119,7 @@ def ingest_population(store: Store, path: str | Path, year: int | None = None) -
         total[int(y)] = float(part.loc[part["level"] == level, "population"].sum())
     with store.transaction() as connection:
         import_id = imports.start_import(
-            connection, KIND, name, _sha256(path), vintage=",".join(map(str, years))
+            connection, KIND, name, sha256(path), vintage=",".join(map(str, years))
         )
         population_store.replace_population(connection, frame, Path(path).name, import_id)
         imports.save_problems(connection, import_id, list(problems))
