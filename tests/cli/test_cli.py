@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -97,6 +98,8 @@ def test_the_readme_use_your_own_data_commands_work(tmp_path: Path, shared_data:
         / "peacekeeping/geopko_v2.3_minusma_locations.csv",
         "scores.csv": tmp_path / "scores.csv",
         "ewrr_log.csv": tmp_path / "ewrr_log.csv",
+        "docs/templates/units.csv": REPO / "docs/templates/units.csv",
+        "maps": tmp_path / "maps",
     }
     # a small early-warning log of our own, in the documented template (docs/alerts.md)
     (tmp_path / "ewrr_log.csv").write_text(
@@ -117,7 +120,7 @@ def test_the_readme_use_your_own_data_commands_work(tmp_path: Path, shared_data:
     ]
     assert len(commands) >= 7
     for command in commands:
-        args = command.split()[1:]
+        args = shlex.split(command)[1:]
         args = [str(files.get(a, a)) for a in args]
         done = run(*args, home=tmp_path)
         assert done.returncode == 0, (command, done.stdout, done.stderr)
@@ -129,6 +132,13 @@ def test_the_readme_use_your_own_data_commands_work(tmp_path: Path, shared_data:
     scores = pd.read_csv(tmp_path / "scores.csv")
     assert set(scores["horizon"]) == {1, 3, 6}
     assert not scores.duplicated(["model", "horizon", "metric"]).any()
+    assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == [
+        f"alignment-{year}.svg" for year in range(2014, 2019)
+    ]
+    chain = run("decisions", "show", "1", home=tmp_path)
+    assert "Centre, dry season 2019" in chain.stdout and "Force Commander" in chain.stdout
+    # the plan rests on the 2018-12 assessment saved above; deciding on it years later is flagged
+    assert "Threat assessment #1" in chain.stdout and "months before the decision" in chain.stdout
 
 
 def test_users_and_audit_from_the_command_line(tmp_path: Path) -> None:

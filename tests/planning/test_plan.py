@@ -52,12 +52,38 @@ def test_the_plan_covers_at_least_what_the_posture_covers(demo_store: Store) -> 
 
 
 def test_k_is_derived_from_the_deployable_capacity(demo_store: Store) -> None:
-    derived = solved(demo_store, unit_size=150, force_protection_share=0.8)
+    derived = solved(demo_store, unit_size=150, force_protection_share=0.8, mobile_units=False)
     deployable = derived.named.posture.deployable
     assert derived.named.problem.units == int(deployable // 150)
-    more_protection = solved(demo_store, unit_size=150, force_protection_share=0.9)
+    assert derived.named.parameters["units_source"] == "deployable troops"
+    more_protection = solved(
+        demo_store, unit_size=150, force_protection_share=0.9, mobile_units=False
+    )
     assert more_protection.named.problem.units <= derived.named.problem.units
     assert more_protection.plan.objective <= derived.plan.objective + 1e-9
+
+
+def test_k_is_the_stored_units_with_mobile_capacity(demo_store: Store) -> None:
+    from sentinelle.planning.units import mobile_units_in
+
+    with demo_store.reading() as connection:
+        stored = mobile_units_in(connection, MONTH)
+    movable = sorted(u.name for u in stored if u.mobile)
+    assert 0 < len(movable) < len(stored)  # the demo holds a unit that cannot move
+    derived = solved(demo_store)
+    assert derived.named.problem.units == len(movable)
+    assert derived.named.parameters["units_source"] == "mobile units"
+    assert sorted(derived.named.parameters["mobile_units"]) == movable  # type: ignore[arg-type]
+    given = solved(demo_store, units=2)
+    assert given.named.problem.units == 2 and given.named.parameters["units_source"] == "given"
+    # a month before any unit is stored: back to the deployable troops
+    early = solved_in(demo_store, "2014-06")
+    assert early.named.parameters["units_source"] == "deployable troops"
+
+
+def solved_in(store: Store, month: str, **options: Any) -> NamedPlan:
+    with store.reading() as connection:
+        return plan(connection, month, **options)
 
 
 def test_closing_a_site_never_increases_covered_risk(demo_store: Store) -> None:

@@ -8,11 +8,12 @@ they never print a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -34,6 +35,9 @@ from sentinelle.domain.vocabulary import Language
 from sentinelle.ingest import FILE_KINDS, FileKind, IngestReport, ingest_file
 from sentinelle.readers.problems import FileRejected, Problem
 from sentinelle.store.database import Store, StoreError, open_store
+
+if TYPE_CHECKING:
+    from sentinelle.planning.roads import Roads, Season, Speeds
 
 app = typer.Typer(
     help="Sentinelle: protection of civilians in peace operations / protection des civils "
@@ -636,6 +640,47 @@ def forecast(
             console.print(f"{t('run_saved', language)}: #{run_id}")
 
 
+@dataclass(frozen=True)
+class ReachOptions:
+    """The reach options of ``align`` and ``plan``, checked: by road when ``roads`` is set."""
+
+    hours: float
+    season: Season
+    roads: Roads | None = None
+    speeds: Speeds | None = None
+
+
+def _reach_options(
+    force_protection: float,
+    reach_km: float,
+    roads: Path | None,
+    hours: float | None,
+    speeds: Path | None,
+    season: str | None,
+) -> ReachOptions:
+    """Check the options shared by ``align`` and ``plan``; read the roads file when given."""
+    from sentinelle.planning.roads import DEFAULT_REACH_HOURS, check_season, load_network
+
+    if not 0 <= force_protection < 1:
+        raise UserError(
+            f"--force-protection must be at least 0 and below 1, not {force_protection}"
+        )
+    if not reach_km > 0:
+        raise UserError(f"--reach-km must be positive, not {reach_km}")
+    if roads is None and (hours is not None or speeds is not None or season is not None):
+        raise UserError("--hours, --speeds and --season apply to reach by road: add --roads")
+    if season not in (None, "dry", "rainy"):
+        raise UserError(f"--season must be dry or rainy, not {season!r}")
+    if hours is not None and not 0 < hours <= 72:
+        raise UserError(f"--hours must be above 0 and at most 72, not {hours:g}")
+    limit = DEFAULT_REACH_HOURS if hours is None else hours
+    chosen = check_season(season or "dry")
+    if roads is None:
+        return ReachOptions(limit, chosen)
+    network, table = load_network(roads, speeds)
+    return ReachOptions(limit, chosen, network, table)
+
+
 @app.command()
 def align(
     ctx: typer.Context,
@@ -651,9 +696,31 @@ def align(
         str, typer.Option(help="events or fatalities (VAC): ranks and high-risk cercles")
     ] = "events",
     out: Annotated[Path | None, typer.Option(help="Write the table to .csv or .xlsx")] = None,
+    maps: Annotated[
+        Path | None,
+        typer.Option("--maps", help="Write one SVG map per year (alignment-YYYY.svg) here"),
+    ] = None,
+    roads: Annotated[
+        Path | None,
+        typer.Option(
+            "--roads", help="Road network (GeoJSON lines): reach by travel time, not distance"
+        ),
+    ] = None,
+    hours: Annotated[
+        float | None,
+        typer.Option(help="With --roads: travel-time limit in hours (default 2)"),
+    ] = None,
+    speeds: Annotated[
+        Path | None,
+        typer.Option(help="With --roads: a road speeds CSV overriding the defaults"),
+    ] = None,
+    season: Annotated[
+        str | None, typer.Option(help="With --roads: dry (default) or rainy speeds")
+    ] = None,
 ) -> None:
     """Posture against risk per year: VAC within reach of the sites, and what is out of reach."""
-    from sentinelle.planning.alignment import parse_years, yearly_alignment
+    from sentinelle.planning.alignment import parse_years, yearly_results
+    from sentinelle.planning.maps import alignment_maps, write_alignment_maps
 
     options: Options = ctx.obj
     language = options.language
@@ -666,39 +733,57 @@ def align(
             year_list = parse_years(years)
         except ValueError as exc:
             raise UserError(f"--years: {exc}") from None
-        if not 0 <= force_protection < 1:
-            raise UserError(
-                f"--force-protection must be at least 0 and below 1, not {force_protection}"
-            )
-        if not reach_km > 0:
-            raise UserError(f"--reach-km must be positive, not {reach_km}")
+        reach = _reach_options(force_protection, reach_km, roads, hours, speeds, season)
+        limit, chosen_season = reach.hours, reach.season
+        network, speed_table = reach.roads, reach.speeds
+        if maps is not None:
+            if maps.exists() and not maps.is_dir():
+                raise UserError(f"--maps must be a folder, but {maps} is a file")
+            try:
+                maps.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UserError(
+                    f"--maps: cannot create the folder {maps}: {exc.strerror}"
+                ) from None
         store = _open(options)
         try:
             with store.reading() as connection:
-                frame = yearly_alignment(
+                results = yearly_results(
                     connection,
                     year_list,
                     reach_km=reach_km,
                     force_protection=force_protection,
                     risk=risk,  # type: ignore[arg-type]
                     language=language,
+                    roads=network,
+                    speeds=speed_table,
+                    season=chosen_season,
+                    hours=limit,
                 )
+                svgs = alignment_maps(connection, results, language=language) if maps else {}
         except ValueError as exc:
             raise UserError(str(exc)) from None
+        frame = results.frame()
 
         def share(value: float) -> str:
             return "—" if value != value else f"{value:.0%}"
 
-        table = Table(title=f"{t('alignment_title', language)} · {reach_km:g} km")
+        if network is None:
+            how = f"{reach_km:g} km"
+        else:
+            how = t("by_road", language).format(
+                hours=limit, season=t(f"season_{chosen_season}", language)
+            )
+        table_out = Table(title=f"{t('alignment_title', language)} · {how}")
         keys = ("year", "sites", "troops", "deployable", "areas_reached",
                 "vac_events_within_reach", "vac_fatalities_within_reach", "rank_correlation",
                 "high_risk_out_of_reach")  # fmt: skip
         for key in keys:
-            table.add_column(
+            table_out.add_column(
                 t(key, language), justify="left" if key.startswith("high") else "right"
             )
         for row in frame.itertuples(index=False):
-            table.add_row(
+            table_out.add_row(
                 str(row.year),
                 number(int(row.sites), language),
                 number(round(row.troops), language),
@@ -712,12 +797,28 @@ def align(
                 else f"{row.rank_correlation:.2f}",
                 str(row.high_risk_out_of_reach) or "—",
             )
-        console.print(table)
-        note = t("alignment_note", language).format(force=force_protection)
+        console.print(table_out)
+        if network is None:
+            note = t("alignment_note", language).format(force=force_protection)
+        else:
+            note = t("alignment_note_roads", language).format(
+                force=force_protection,
+                file=roads.name if roads is not None else "",
+                lines=len(network.lines),
+                skipped=network.skipped,
+            )
         console.print(f"[dim]{note}[/]", highlight=False)
         if out is not None:
             _write_frame(frame, out, "--out")
             console.print(f"{t('written', language)} {out}")
+        if maps is not None:
+            try:
+                written = write_alignment_maps(svgs, maps)
+            except ValueError as exc:
+                raise UserError(f"--maps: {exc}") from None
+            console.print(
+                f"{t('maps_written', language)} ({len(written)}): {maps}", highlight=False
+            )
 
 
 @app.command()
@@ -767,8 +868,41 @@ def plan(
         float,
         typer.Option("--hold-back", help="What-if: share of K kept back to protect a base, [0, 1]"),
     ] = 0.0,
-    rainy: Annotated[bool, typer.Option(help="What-if: rainy season, reach × 0.6")] = False,
+    rainy: Annotated[
+        bool,
+        typer.Option(help="What-if: rainy season (reach × 0.6; with --roads, rainy speeds)"),
+    ] = False,
     out: Annotated[Path | None, typer.Option(help="Write the units to .csv or .xlsx")] = None,
+    roads: Annotated[
+        Path | None,
+        typer.Option(
+            "--roads", help="Road network (GeoJSON lines): reach by travel time, not distance"
+        ),
+    ] = None,
+    hours: Annotated[
+        float | None,
+        typer.Option(help="With --roads: travel-time limit in hours (default 2)"),
+    ] = None,
+    speeds: Annotated[
+        Path | None,
+        typer.Option(help="With --roads: a road speeds CSV overriding the defaults"),
+    ] = None,
+    season: Annotated[
+        str | None,
+        typer.Option(help="With --roads: dry (default) or rainy speeds (same as --rainy)"),
+    ] = None,
+    mobile_units: Annotated[
+        bool,
+        typer.Option(help="K from the stored units with mobile capacity, when there are any"),
+    ] = True,
+    save: Annotated[
+        str | None,
+        typer.Option(help="Keep the plan in the decision log under this title"),
+    ] = None,
+    assessment: Annotated[
+        int | None,
+        typer.Option(help="With --save: the threat assessment it rests on (default: the latest)"),
+    ] = None,
 ) -> None:
     """Where to put K mobile units to cover the most risk, each unit explained."""
     from sentinelle.planning.plan import RAINY_REACH_FACTOR, RISK_SOURCES, posture_coverage
@@ -781,12 +915,6 @@ def plan(
             raise UserError(f"--risk must be events, fatalities or forecast, not {risk!r}")
         if out is not None and out.suffix not in (".csv", ".xlsx"):
             raise UserError(f"--out must end in .csv or .xlsx, not {out.name!r}")
-        if not 0 <= force_protection < 1:
-            raise UserError(
-                f"--force-protection must be at least 0 and below 1, not {force_protection}"
-            )
-        if not reach_km > 0:
-            raise UserError(f"--reach-km must be positive, not {reach_km}")
         if not 1 <= period_months <= 120:
             raise UserError(f"--period-months must be from 1 to 120, not {period_months}")
         if units is not None and units < 0:
@@ -797,6 +925,20 @@ def plan(
             raise UserError("--minimum and --temporary-bases must be ≥ 0")
         if not 0 <= hold_back <= 1:
             raise UserError(f"--hold-back must be between 0 and 1, not {hold_back}")
+        if rainy and season == "dry":
+            raise UserError("--rainy and --season dry contradict each other: choose one")
+        if assessment is not None and save is None:
+            raise UserError("--assessment applies to a saved plan: add --save TITLE")
+        if save is not None and not save.strip():
+            raise UserError("--save needs a title")
+        reach = _reach_options(force_protection, reach_km, roads, hours, speeds, season)
+        limit, chosen_season = reach.hours, "rainy" if rainy else reach.season
+        road_options: dict[str, object] = {}
+        if reach.roads is not None:
+            road_options = {
+                "roads": reach.roads, "speeds": reach.speeds, "season": chosen_season,
+                "hours": limit,
+            }  # fmt: skip
         store = _open(options)
         try:
             with store.reading() as connection:
@@ -815,8 +957,10 @@ def plan(
                     close=close or (),
                     extra_units=add_units,
                     hold_back=hold_back,
-                    reach_factor=RAINY_REACH_FACTOR if rainy else 1.0,
+                    reach_factor=RAINY_REACH_FACTOR if rainy and roads is None else 1.0,
                     language=language,
+                    mobile_units=mobile_units,
+                    **road_options,  # type: ignore[arg-type]
                 )
         except ValueError as exc:
             raise UserError(str(exc)) from None
@@ -826,9 +970,14 @@ def plan(
             whole = float(value).is_integer() or abs(value) >= 100
             return number(value, language) if whole else f"{value:.2f}"
 
+        if roads is None:
+            how = f"{named.reach_km:g} km"
+        else:
+            how = t("by_road", language).format(
+                hours=limit, season=t(f"season_{chosen_season}", language)
+            )
         console.print(
-            f"[bold]{t('plan_title', language)}[/] · {month} · {risk} · {named.reach_km:g} km",
-            highlight=False,
+            f"[bold]{t('plan_title', language)}[/] · {month} · {risk} · {how}", highlight=False
         )
         console.print(
             f"{t('plan_covered', language)}: {amount(solved.objective)} / "
@@ -868,11 +1017,27 @@ def plan(
         console.print(table)
         for note in named.notes:
             console.print(f"[dim]{note}[/]", highlight=False)
-        note = t("plan_note", language).format(reach=named.reach_km)
+        if roads is None:
+            note = t("plan_note", language).format(reach=named.reach_km)
+        else:
+            note = t("plan_note_roads", language).format(
+                hours=limit, season=t(f"season_{chosen_season}", language)
+            )
         console.print(f"[dim]{note}[/]", highlight=False)
         if out is not None:
             _write_frame(result.frame(), out, "--out")
             console.print(f"{t('written', language)} {out}")
+        if save is not None:
+            from sentinelle.planning.decisions import save_plan
+
+            try:
+                plan_id = save_plan(
+                    store, result, title=save, actor=_actor(), month=month,
+                    assessment_id=assessment,
+                )  # fmt: skip
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
+            console.print(t("plan_saved", language).format(id=plan_id), highlight=False)
 
 
 geo = typer.Typer(help="Boundaries and places / Limites et lieux", no_args_is_help=True)
@@ -1106,6 +1271,110 @@ def deployments_list(
                 d.source or "",
             )
         console.print(table)
+
+
+units_app = typer.Typer(
+    help="Units with mobile capacity: quick reaction forces, companies, helicopter-borne units "
+    "/ Unités à capacité mobile",
+    no_args_is_help=True,
+)
+app.add_typer(units_app, name="units")
+
+
+@units_app.command("import")
+def units_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The units template (CSV or XLSX)")],
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write rejected rows here (default: var/reports/rejected-<id>.csv)"),
+    ] = None,
+) -> None:
+    """Import units with mobile capacity; they replace those stored from the template for the
+    same missions."""
+    from sentinelle.units import ingest_units
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        with _progress(file.name):
+            result = ingest_units(_open(options), file, _actor())
+        console.print(
+            f"{t('units_imported', language)}: {', '.join(result.missions)} "
+            f"({t('file', language).lower()} {file.name}, import {result.import_id})"
+        )
+        lines = [
+            (t("rows", language), result.rows),
+            (t("units_read", language), result.records),
+            (t("units_mobile_read", language), result.mobile),
+            (t("rejected_rows", language), result.rejected_rows),
+            (t("units_stored", language), result.stored),
+        ]
+        for label, value in lines:
+            console.print(f"  {label}: {number(value, language)}")
+        span = f"{result.first or '?'} .. {result.last or t('units_ongoing', language)}"
+        console.print(f"  {t('units_period', language)}: {span}", style="dim")
+        if result.replaced:
+            replacing = t("units_replacing", language).format(n=result.replaced)
+            console.print(f"  {replacing} {', '.join(result.missions)}", style="dim")
+        if result.problems:
+            _report_rejected(options, result.problems, result.import_id, report, shown=20)
+
+
+@units_app.command("list")
+def units_list(
+    ctx: typer.Context,
+    month: Annotated[
+        str | None, typer.Option(help="Only the units available in this month (YYYY-MM)")
+    ] = None,
+    mission: Annotated[str | None, typer.Option(help="Only this mission, e.g. MINUSMA")] = None,
+) -> None:
+    """The stored units with mobile capacity: mission, name, kind, home site, troops, mobile,
+    period."""
+    from sentinelle.domain.months import parse_month
+    from sentinelle.domain.vocabulary import unit_kinds
+    from sentinelle.planning.units import mobile_capacity, mobile_units_in
+    from sentinelle.units import stored_units
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        period = None if month is None else parse_month(month)
+        store = _open(options)
+        found = stored_units(store, period, mission)
+        if not found:
+            console.print(
+                t("units_none_in", language).format(month=period)
+                if period is not None
+                else t("units_none", language)
+            )
+            return
+        kinds = unit_kinds()
+        columns = ("unit_name", "unit_kind", "unit_home", "troops", "unit_mobile", "unit_start")
+        headers = [t(k, language) for k in (*columns, "unit_end", "source")]
+        title = t("mobile_units", language) + ("" if period is None else f" · {period}")
+        table = Table("Mission", *headers, title=title)
+        for column in table.columns[6:8]:
+            column.no_wrap = True
+        for u in found:
+            table.add_row(
+                u.mission,
+                u.name,
+                kinds[u.kind].label(language) if u.kind in kinds else u.kind,
+                u.home_site or "",
+                number(u.troops, language),
+                t("unit_yes" if u.mobile else "unit_no", language),
+                u.start.isoformat(),
+                u.end.isoformat() if u.end else t("units_ongoing", language),
+                u.source or "",
+            )
+        console.print(table)
+        if period is not None:
+            with store.reading() as connection:
+                count, troops = mobile_capacity(mobile_units_in(connection, period, mission))
+            console.print(
+                t("units_capacity", language).format(count=count, troops=number(troops, language))
+            )
 
 
 alerts_app = typer.Typer(
@@ -1446,6 +1715,224 @@ def audit_show(
                 f"{stored.id:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<16} {e.action:<14} "
                 f"{e.record_type} {e.record_id or ''} {e.detail or ''}"
             )
+
+
+decisions_app = typer.Typer(
+    help="The decision log: plans, decisions, outcomes / le journal des décisions",
+    no_args_is_help=True,
+)
+app.add_typer(decisions_app, name="decisions")
+
+
+def _when(text: str | None, what: str) -> dt.datetime:
+    """An ISO date-time (UTC unless it names its offset); now when not given."""
+    if text is None:
+        return dt.datetime.now(dt.UTC)
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"{what} must read YYYY-MM-DD HH:MM (UTC), not {text!r}") from None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+@decisions_app.command("list")
+def decisions_list(
+    ctx: typer.Context, last: Annotated[int, typer.Option(help="How many plans")] = 50
+) -> None:
+    """Saved plans, newest first, with their latest decision and stale-assessment flags."""
+    from sentinelle.domain.vocabulary import plan_decisions
+    from sentinelle.planning.decisions import decision_log
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        if last < 1:
+            raise UserError(f"--last must be at least 1, not {last}")
+        with _open(options).reading() as connection:
+            chains = decision_log(connection, limit=last)
+        if not chains:
+            console.print(t("decisions_none", language))
+            return
+        table = Table(title=t("decisions_title", language))
+        for key in ("plan", "month", "plan_assessment", "plan_covered", "decision", "outcome"):
+            table.add_column(t(key, language))
+        choices = plan_decisions()
+        for found in chains:
+            plan = found.plan
+            assessment = (
+                f"#{found.assessment.id} ({found.assessment.as_of:%Y-%m})"
+                if found.assessment is not None
+                else "—"
+            )
+            latest = found.latest
+            if latest is None:
+                decided = t("decisions_pending", language)
+            else:
+                choice = choices[latest.decision["choice"]].label(language)
+                decided = f"{choice} · {latest.decision['option']}"
+                if latest.stale:
+                    decided += f" · [bold red]{t('decisions_stale', language)}[/]"
+            outcome = "—"
+            if latest is not None and latest.outcomes:
+                measures = latest.outcomes[-1]["measures"]
+                share = measures.get("events_share_covered")
+                outcome = f"{measures['first_month']}–{measures['last_month']}" + (
+                    f" · {share:.0%}" if share is not None else ""
+                )
+            table.add_row(
+                f"#{plan['id']} {plan['title']}",
+                f"{plan['month']:%Y-%m}",
+                assessment,
+                f"{plan['result']['share']:.0%}",
+                decided,
+                outcome,
+            )
+        console.print(table)
+
+
+@decisions_app.command("show")
+def decisions_show(ctx: typer.Context, plan_id: Annotated[int, typer.Argument()]) -> None:
+    """One plan's chain: threat assessment → plan → decisions → outcomes."""
+    from sentinelle.domain.vocabulary import plan_decisions
+    from sentinelle.planning.decisions import DecisionError, chain
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        try:
+            with _open(options).reading() as connection:
+                found = chain(connection, plan_id)
+        except DecisionError as exc:
+            raise UserError(str(exc)) from None
+        plan = found.plan
+        result = plan["result"]
+        if found.assessment is not None:
+            a = found.assessment
+            console.print(
+                f"[bold]{t('chain_threat', language)}[/] #{a.id} rev. "
+                f"{plan['assessment_revision']} · {a.as_of:%Y-%m} · {a.created_at:%Y-%m-%d}",
+                highlight=False,
+            )
+        else:
+            console.print(
+                f"[bold]{t('chain_threat', language)}[/] {t('chain_no_assessment', language)}"
+            )
+        if found.forecast_run is not None:
+            run = found.forecast_run
+            console.print(
+                f"[bold]{t('chain_forecast', language)}[/] #{run.id} ({run.primary}) · "
+                f"{run.created_at:%Y-%m-%d}",
+                highlight=False,
+            )
+        gap = "—" if result["gap"] is None else f"{result['gap']:.2%}"
+        console.print(
+            f"[bold]{t('chain_plan', language)}[/] #{plan['id']} {plan['title']} · "
+            f"{plan['month']:%Y-%m} · {plan['risk_source']} · {plan['created_by']} · "
+            f"{plan['created_at']:%Y-%m-%d %H:%M}",
+            highlight=False,
+        )
+        table = Table()
+        for key in ("option", "plan_covered", "plan_units", "plan_gap"):
+            table.add_column(t(key, language))
+        for option in plan["options"]:
+            option_gap = "—" if option["gap"] is None else f"{option['gap']:.2%}"
+            table.add_row(
+                option["label"], f"{option['share']:.0%}", str(option["units"]), option_gap
+            )
+        console.print(table)
+        console.print(f"{t('plan_gap', language)}: {gap}", highlight=False)
+        choices = plan_decisions()
+        if not found.decisions:
+            console.print(f"[bold]{t('decision', language)}[/] {t('decisions_pending', language)}")
+        for logged in found.decisions:
+            d = logged.decision
+            console.print(
+                f"[bold]{t('decision', language)}[/] #{d['id']} "
+                f"{choices[d['choice']].label(language)} · {d['option']} · {d['decided_by']} · "
+                f"{d['decided_at']:%Y-%m-%d %H:%M} — {d['rationale']}",
+                highlight=False,
+            )
+            for reason in logged.stale:
+                console.print(f"  [bold red]{t('decisions_stale', language)}:[/] {reason}")
+            for outcome in logged.outcomes:
+                m = outcome["measures"]
+                share = m.get("events_share_covered")
+                console.print(
+                    f"  [bold]{t('outcome', language)}[/] #{outcome['id']} "
+                    f"{m['first_month']}–{m['last_month']}: {outcome['summary']} · VAC "
+                    f"{number(m['vac_events'], language)}, "
+                    f"{t('plan_covered', language).lower()} "
+                    f"{number(m['vac_events_covered'], language)}"
+                    + (f" ({share:.0%})" if share is not None else ""),
+                    highlight=False,
+                )
+
+
+@decisions_app.command("decide")
+def decisions_decide(
+    ctx: typer.Context,
+    plan_id: Annotated[int, typer.Argument()],
+    choice: Annotated[
+        str, typer.Option(help="adopted, adopted_with_changes, rejected or deferred")
+    ],
+    decided_by: Annotated[str, typer.Option("--by", help="Who decided (name or post)")],
+    why: Annotated[str, typer.Option(help="The reason for the decision")],
+    option: Annotated[
+        str, typer.Option(help="The option chosen (a label of the plan's options)")
+    ] = "recommended",
+    at: Annotated[
+        str | None, typer.Option(help="When it was decided, YYYY-MM-DD HH:MM UTC (default: now)")
+    ] = None,
+) -> None:
+    """Record a decision on a saved plan."""
+    from sentinelle.planning.decisions import DecisionError, record_decision
+
+    options: Options = ctx.obj
+    with user_errors(options):
+        try:
+            decision_id = record_decision(
+                _open(options),
+                plan_id,
+                choice=choice,
+                option=option,
+                decided_by=decided_by,
+                decided_at=_when(at, "--at"),
+                rationale=why,
+                actor=_actor(),
+            )
+        except DecisionError as exc:
+            raise UserError(str(exc)) from None
+        console.print(f"{t('decision', options.language)} #{decision_id} · plan #{plan_id}")
+
+
+@decisions_app.command("outcome")
+def decisions_outcome(
+    ctx: typer.Context,
+    decision_id: Annotated[int, typer.Argument()],
+    first: Annotated[str, typer.Option("--from", help="First month observed, YYYY-MM")],
+    last: Annotated[str, typer.Option("--to", help="Last month observed, YYYY-MM")],
+    summary: Annotated[str, typer.Option(help="What happened, in a few words")],
+) -> None:
+    """Record the outcome of a decision: realised VAC in and out of the plan's coverage."""
+    from sentinelle.planning.decisions import record_outcome
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        try:
+            store = _open(options)
+            outcome_id = record_outcome(
+                store,
+                decision_id,
+                first_month=first,
+                last_month=last,
+                summary=summary,
+                actor=_actor(),
+            )
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        console.print(f"{t('outcome', language)} #{outcome_id} · {t('decision', language)} "
+                      f"#{decision_id}")  # fmt: skip
 
 
 @app.command()

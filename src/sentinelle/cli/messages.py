@@ -10,6 +10,26 @@ from sentinelle.domain.vocabulary import Language
 MESSAGES: dict[str, tuple[str, str]] = {
     # key: (English, French)
     "error": ("Error", "Erreur"),
+    "decisions_title": ("Decision log", "Journal des décisions"),
+    "plan_saved": (
+        "Saved in the decision log as plan #{id}: sentinelle decisions show {id}",
+        "Enregistré au journal des décisions, plan n° {id} : sentinelle decisions show {id}",
+    ),
+    "decisions_none": (
+        "No saved plan yet: sentinelle plan … --save TITLE",
+        "Aucun plan enregistré : sentinelle plan … --save TITRE",
+    ),
+    "decisions_pending": ("no decision yet", "pas encore de décision"),
+    "decisions_stale": ("stale assessment", "évaluation périmée"),
+    "plan": ("Plan", "Plan"),
+    "plan_assessment": ("Threat assessment", "Évaluation de la menace"),
+    "decision": ("Decision", "Décision"),
+    "outcome": ("Outcome", "Résultat"),
+    "option": ("Option", "Option"),
+    "chain_threat": ("Threat assessment", "Évaluation de la menace"),
+    "chain_no_assessment": ("none recorded", "aucune enregistrée"),
+    "chain_forecast": ("Forecast", "Prévision"),
+    "chain_plan": ("Plan", "Plan"),
     "file": ("File", "Fichier"),
     "format": ("Format", "Format"),
     "rows": ("Rows read", "Lignes lues"),
@@ -40,6 +60,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "units": ("Admin units", "Unités administratives"),
     "level": ("Level", "Niveau"),
     "deployments": ("Deployments", "Déploiements"),
+    # units with mobile capacity (`sentinelle units import | list`)
+    "mobile_units": ("Units with mobile capacity", "Unités à capacité mobile"),
+    "units_imported": ("Units imported", "Unités importées"),
+    "units_missions": ("Missions", "Missions"),
+    "units_read": ("Units read", "Unités lues"),
+    "units_mobile_read": (
+        "of which can move to another area",
+        "dont peuvent se porter sur une autre zone",
+    ),
+    "units_stored": ("Units stored", "Unités stockées"),
+    "units_replacing": ("replacing {n} unit(s) of", "remplacent {n} unité(s) de"),
+    "units_period": ("period", "période"),
+    "units_ongoing": ("ongoing", "en cours"),
+    "units_none": (
+        "No units stored: run `sentinelle units import FILE`.",
+        "Aucune unité en base : lancez `sentinelle units import FICHIER`.",
+    ),
+    "units_none_in": ("No unit available in {month}.", "Aucune unité disponible en {month}."),
+    "units_capacity": (
+        "Can move to another area: {count} unit(s), {troops} troops",
+        "Peuvent se porter sur une autre zone : {count} unité(s), {troops} troupes",
+    ),
+    "unit_name": ("Name", "Nom"),
+    "unit_kind": ("Kind", "Type"),
+    "unit_home": ("Home site", "Emprise d'attache"),
+    "unit_mobile": ("Mobile", "Mobile"),
+    "unit_start": ("Start", "Début"),
+    "unit_end": ("End", "Fin"),
+    "unit_yes": ("yes", "oui"),
+    "unit_no": ("no", "non"),
     "imports": ("Recent imports", "Imports récents"),
     "status": ("Status", "Statut"),
     "when": ("When (UTC)", "Quand (UTC)"),
@@ -130,6 +180,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Portée à vol d'oiseau de chaque emprise au point représentatif de chaque cercle ; "
         "{force:.0%} des troupes protègent leur base.",
     ),
+    "alignment_note_roads": (
+        "Reach by road: travel time from each site to each cercle's representative point over "
+        "{file} ({lines} lines, {skipped} features left out); {force:.0%} of troops protect "
+        "their base.",
+        "Portée par la route : temps de trajet de chaque emprise au point représentatif de "
+        "chaque cercle sur {file} ({lines} lignes, {skipped} objets écartés) ; {force:.0%} des "
+        "troupes protègent leur base.",
+    ),
+    "by_road": (
+        "by road within {hours:g} h ({season} season)",
+        "par la route en {hours:g} h au plus (saison {season})",
+    ),
+    "season_dry": ("dry", "sèche"),
+    "season_rainy": ("rainy", "des pluies"),
+    "maps_written": ("Maps written", "Cartes écrites"),
     "plan_title": ("Placing mobile units", "Placement des unités mobiles"),
     "plan_covered": ("Risk covered", "Risque couvert"),
     "plan_units": ("Units", "Unités"),
@@ -153,6 +218,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "counts once however many units reach it. Decision support, not an order.",
         "Portée à vol d'oiseau de {reach:g} km au point représentatif de chaque cercle ; une "
         "zone compte une fois quel que soit le nombre d'unités. Aide à la décision, pas un ordre.",
+    ),
+    "plan_note_roads": (
+        "Reach by road within {hours:g} h ({season} season) to each cercle's representative "
+        "point; an area counts once however many units reach it. Decision support, not an order.",
+        "Portée par la route en {hours:g} h au plus (saison {season}) au point représentatif de "
+        "chaque cercle ; une zone compte une fois quel que soit le nombre d'unités. Aide à la "
+        "décision, pas un ordre.",
     ),
 }
 

@@ -7,6 +7,7 @@
 * :mod:`~sentinelle.demo.actors`, :mod:`~sentinelle.demo.profiles` — who acts, and the kinds of
   violence with their hotspots (tuning kept as data in ``demo/data``).
 * :mod:`~sentinelle.demo.deployments` — MINUSMA's sites and the main roads.
+* :mod:`~sentinelle.demo.units` — MINUSMA's units with mobile capacity (fictional).
 * :mod:`~sentinelle.demo.scenario` — :func:`generate_scenario`, deterministic from a seed.
 
 Every event of the scenario is invented; its notes and the scenario's label say so.

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from sentinelle import accounts
 from sentinelle.demo.alerts import load_demo_alerts
 from sentinelle.demo.scenario import Scenario, generate_scenario
+from sentinelle.demo.units import minusma_mobile_units
 from sentinelle.domain.events import EventFrame
 from sentinelle.ingest import placer_for
 from sentinelle.protection import Cipher
 from sentinelle.store import deployments, event_counts, imports, places
 from sentinelle.store import events as event_store
+from sentinelle.store import units as unit_store
 from sentinelle.store.database import Store
 from sentinelle.threat.population import load_demo_population
 
@@ -31,9 +33,10 @@ class DemoLoad:
 def load_demo(
     store: Store, seed: int = 2013, start: str = "2016-01", end: str = "2018-12"
 ) -> DemoLoad:
-    """Generate the scenario for ``seed`` and store its areas, MINUSMA sites and events (placed
-    in the areas by the same :class:`~sentinelle.geo.placement.Placer` as real data). Loading
-    the same seed twice changes nothing."""
+    """Generate the scenario for ``seed`` and store its areas, MINUSMA sites, MINUSMA's units
+    with mobile capacity (:mod:`sentinelle.demo.units`) and events (placed in the areas by the
+    same :class:`~sentinelle.geo.placement.Placer` as real data). Loading the same seed twice
+    changes nothing."""
     scenario = generate_scenario(seed=seed, start=start, end=end)
     with store.transaction() as connection:
         import_id = imports.start_import(
@@ -41,6 +44,7 @@ def load_demo(
         )
         places.replace_units(connection, scenario.units, import_id)
         deployments.replace_deployments(connection, scenario.deployments, SOURCE, import_id)
+        unit_store.replace_units(connection, minusma_mobile_units(), SOURCE, import_id)
         placed, report = placer_for(connection).place(scenario.events.frame)
         counts = event_store.upsert_events(connection, EventFrame(placed), import_id)
         event_counts.refresh(connection)

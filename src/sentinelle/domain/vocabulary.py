@@ -203,3 +203,21 @@ def country_bounds() -> dict[str, CountryBounds]:
         for key in (r["iso3"], r["iso_numeric"], r["name_en"].lower(), r["name_fr"].lower()):
             table[key] = bounds
     return table
+
+
+@cache
+def plan_decisions() -> dict[str, Term]:
+    """What a commander may decide on a plan (the decision log's ``choice``)."""
+    return {
+        r["code"]: Term(code=r["code"], label_en=r["label_en"], label_fr=r["label_fr"])
+        for r in _rows("plan_decisions.csv")
+    }
+
+
+@cache
+def unit_kinds() -> dict[str, Term]:
+    """Kinds of unit with mobile capacity (quick reaction force, company, helicopter-borne...)."""
+    return {
+        r["code"]: Term(code=r["code"], label_en=r["label_en"], label_fr=r["label_fr"])
+        for r in _rows("unit_kinds.csv")
+    }

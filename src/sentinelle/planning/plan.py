@@ -13,11 +13,20 @@ with names attached (:class:`NamedProblem`); :func:`plan` solves it and returns 
 * **Candidate sites**: the sites of the posture of ``month`` (each keeps a minimum presence of
   ``minimum`` units) and, when ``temporary_bases`` > 0, every cercle's representative point as a
   temporary base, of which at most ``temporary_bases`` may be opened.
-* **K**: ``units`` when given, else ``floor(deployable capacity / unit_size)`` where the
-  deployable capacity is the posture's troops × (1 − force-protection share).
-* **Reach**: straight line within ``reach_km`` × ``reach_factor`` (the rainy season: 0.6).
+* **K**: ``units`` when given; else the number of units with mobile capacity stored for the
+  month (``sentinelle units import``), when there are any and ``mobile_units`` is true; else
+  ``floor(deployable capacity / unit_size)`` where the deployable capacity is the posture's
+  troops × (1 − force-protection share).
+* **Reach**: straight line within ``reach_km`` × ``reach_factor`` (the rainy season: 0.6); or,
+  given ``roads`` (:func:`sentinelle.planning.roads.read_roads`), travel time over the road
+  network within ``hours`` (default 2 h) at ``speeds`` in ``season`` (the rainy season: rainy
+  speeds and closed tracks instead of the 0.6 factor).
 * **What-ifs**: ``close`` (site names), ``add_units``, ``hold_back`` (a further share of K kept
-  for force protection, e.g. a base under attack), ``reach_factor``.
+  for force protection, e.g. a base under attack), ``reach_factor`` (straight line) or
+  ``season`` (roads).
+
+:attr:`NamedProblem.parameters` records every input the problem was built from (JSON values),
+for a decision log: see :func:`build_problem`.
 """
 
 from __future__ import annotations
@@ -25,7 +34,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -36,7 +46,7 @@ from sqlalchemy import Connection
 from sentinelle.domain.vocabulary import Language
 from sentinelle.forecast.data import haversine_km
 from sentinelle.panel import load_panel
-from sentinelle.planning.alignment import risk_vector
+from sentinelle.planning.alignment import risk_vector, road_parameters
 from sentinelle.planning.optimise import (
     PlacementProblem,
     Plan,
@@ -52,6 +62,17 @@ from sentinelle.planning.posture import (
     load_posture,
 )
 from sentinelle.planning.reach import DEFAULT_REACH_KM, Areas, check_reach_km, load_areas
+from sentinelle.planning.roads import (
+    DEFAULT_REACH_HOURS,
+    Roads,
+    Season,
+    Speeds,
+    check_hours,
+    check_season,
+    default_speeds,
+    road_graph,
+    travel_hours,
+)
 
 __all__ = [
     "NamedPlan",
@@ -97,9 +118,15 @@ class NamedProblem:
     temporary: npt.NDArray[np.bool_]  # per site: a candidate temporary base
     latitude: npt.NDArray[np.float64]
     longitude: npt.NDArray[np.float64]
-    reach_km: float  # effective reach (after the reach factor)
+    reach_km: float  # effective straight-line reach (after the reach factor); unused with roads
     risk_source: str
     notes: tuple[str, ...] = ()
+    parameters: dict[str, object] = field(default_factory=dict)  # inputs, JSON values
+
+    @property
+    def reach_mode(self) -> str:
+        """``straight`` or ``roads``."""
+        return str(self.parameters.get("reach_mode", "straight"))
 
     @property
     def n_existing(self) -> int:
@@ -186,6 +213,9 @@ class NamedPlan:
                 "gap": self.plan.gap,
                 "reach_km": self.named.reach_km,
                 "risk": self.named.risk_source,
+                "reach_mode": self.named.reach_mode,
+                "hours": self.named.parameters.get("hours"),
+                "season": self.named.parameters.get("season"),
             }
         )
         return frame
@@ -213,6 +243,19 @@ def load_risk(
     by_population: bool = True,
 ) -> tuple[npt.NDArray[np.float64], tuple[str, ...]]:
     """Risk per area (in the areas' order) and notes on how it was made."""
+    values, notes, _ = _load_risk(connection, areas, source, month, period_months, by_population)
+    return values, notes
+
+
+def _load_risk(
+    connection: Connection,
+    areas: Areas,
+    source: str,
+    month: pd.Period,
+    period_months: int = DEFAULT_PERIOD_MONTHS,
+    by_population: bool = True,
+) -> tuple[npt.NDArray[np.float64], tuple[str, ...], int | None]:
+    """:func:`load_risk`, and the id of the forecast run used (None for realised VAC)."""
     if source in ("events", "fatalities"):
         if period_months < 1:
             raise ValueError(f"the period must be at least one month, not {period_months}")
@@ -229,7 +272,7 @@ def load_risk(
             .groupby("unit")["value"]
             .sum()
         )
-        return risk_vector(areas, sums), (f"VAC {source} {first}–{month}",)
+        return risk_vector(areas, sums), (f"VAC {source} {first}–{month}",), None
     if source != "forecast":
         raise ValueError(f"the risk must be one of {', '.join(RISK_SOURCES)}, not {source!r}")
     from sentinelle.store.forecasts import latest_run, load_predictions
@@ -257,7 +300,7 @@ def load_risk(
             notes.append(f"{missing} cercles without population count 0")
         probability = probability * aligned.fillna(0.0)
         notes.append(f"× population {population.attrs.get('year', '')}".strip())
-    return risk_vector(areas, probability), tuple(notes)
+    return risk_vector(areas, probability), tuple(notes), int(run.id)
 
 
 def _site_indices(names: Sequence[str], site_names: Sequence[str], n_existing: int) -> list[int]:
@@ -297,13 +340,38 @@ def build_problem(
     reach_factor: float = 1.0,
     mission: str | None = None,
     language: Language = "fr",
+    roads: Roads | None = None,
+    speeds: Speeds | None = None,
+    season: Season = "dry",
+    hours: float | None = None,
+    mobile_units: bool = True,
 ) -> NamedProblem:
-    """The placement problem of ``month`` from the store (see the module docstring)."""
+    """The placement problem of ``month`` from the store (see the module docstring).
+
+    K is ``units`` when given; else, with ``mobile_units``, the number of stored units with
+    mobile capacity available in the month (``sentinelle units import``), when there are any;
+    else the deployable troops ÷ ``unit_size``. ``parameters["units_source"]`` says which.
+
+    With ``roads``, reach is travel time within ``hours`` (default 2 h) in ``season``;
+    ``reach_km`` is then not used and ``reach_factor`` must stay 1 (the rainy what-if by road is
+    ``season="rainy"``). The result's ``parameters`` record every input (JSON values): month,
+    risk, period_months, by_population, units (K before the what-ifs) and units_given,
+    unit_size, deployable, force_protection, reach_mode (``straight`` or ``roads``), reach_km,
+    reach_factor, effective_reach_km, with roads the roads file's name and SHA-256, the season,
+    hours and speeds, minimum, temporary_bases, close, add_units, hold_back, mission, the
+    final K (units_final) and, with a forecast risk, forecast_run_id."""
     period = month_period(month)
     share = check_force_protection(force_protection_share)
     limit = check_reach_km(reach_km)
     if not (math.isfinite(reach_factor) and 0 < reach_factor <= 1):
         raise ValueError(f"the reach factor must be above 0 and at most 1, not {reach_factor}")
+    chosen_season = check_season(season)
+    time_limit = check_hours(DEFAULT_REACH_HOURS if hours is None else hours)
+    if roads is not None and reach_factor != 1:
+        raise ValueError(
+            "the reach factor applies to straight-line reach; by road, the rainy what-if is "
+            "the rainy season (season='rainy')"
+        )
     if not 0 <= hold_back <= 1:
         raise ValueError(f"the share held back must be between 0 and 1, not {hold_back}")
     if minimum < 0 or temporary_bases < 0:
@@ -318,7 +386,9 @@ def build_problem(
     posture = load_posture(connection, start, end, share, mission)
     if not posture.sites:
         raise ValueError(f"no site held in {period}: import deployments covering it first")
-    values, notes = load_risk(connection, areas, risk, period, period_months, by_population)
+    values, notes, run_id = _load_risk(
+        connection, areas, risk, period, period_months, by_population
+    )
 
     n_existing = len(posture.sites)
     names = [s.name for s in posture.sites]
@@ -334,17 +404,40 @@ def build_problem(
     latitude = np.asarray(lat, dtype=float)
     longitude = np.asarray(lon, dtype=float)
     is_new = np.asarray(temporary, dtype=bool)
+    table = speeds or default_speeds()
     effective = limit * reach_factor
-    distance = haversine_km(
-        longitude[:, None], latitude[:, None], areas.longitude[None, :], areas.latitude[None, :]
-    ).reshape(len(names), len(areas))
-    matrix = np.asarray(distance <= effective, dtype=bool)
-
-    if units is None:
-        k = math.floor(posture.deployable / unit_size + 1e-9)
-        notes += (f"K = {posture.deployable:.0f} deployable troops ÷ {unit_size:g} = {k}",)
+    if roads is None:
+        distance = haversine_km(
+            longitude[:, None], latitude[:, None], areas.longitude[None, :], areas.latitude[None, :]
+        ).reshape(len(names), len(areas))
+        matrix = np.asarray(distance <= effective, dtype=bool)
     else:
-        k = int(units)
+        graph = road_graph(roads, chosen_season, table)
+        time = travel_hours(
+            np.column_stack([longitude, latitude]),
+            np.column_stack([areas.longitude, areas.latitude]),
+            graph,
+        ).reshape(len(names), len(areas))
+        matrix = np.asarray(time <= time_limit, dtype=bool)  # NaN compares False
+        notes += (
+            f"reach by road within {time_limit:g} h, {chosen_season} season "
+            f"({Path(roads.file).name}, {len(roads.lines)} lines)",
+        )
+
+    deployable = posture.deployable
+    movable: list[str] = []
+    if units is None and mobile_units:
+        from sentinelle.planning.units import mobile_units_in
+
+        movable = [u.name for u in mobile_units_in(connection, period, mission) if u.mobile]
+    if units is not None:
+        k, source = int(units), "given"
+    elif movable:
+        k, source = len(movable), "mobile units"
+        notes += (f"K = {k} units with mobile capacity stored for {period}",)
+    else:
+        k, source = math.floor(deployable / unit_size + 1e-9), "deployable troops"
+        notes += (f"K = {deployable:.0f} deployable troops ÷ {unit_size:g} = {k}",)
     closed = _site_indices(close, names, n_existing) if close else []
     floor_presence = np.where(is_new, 0, minimum).astype(np.int64)
     floor_presence[closed] = 0
@@ -368,6 +461,37 @@ def build_problem(
         problem = add_units(problem, extra_units)
     if hold_back:
         problem = force_protection(problem, hold_back)
+    parameters: dict[str, object] = {
+        "month": str(period),
+        "risk": risk,
+        "period_months": int(period_months),
+        "by_population": bool(by_population),
+        "units": int(k),
+        "units_given": units is not None,
+        "units_source": source,
+        "mobile_units": movable,
+        "unit_size": float(unit_size),
+        "deployable": float(deployable),
+        "force_protection": share,
+        "reach_mode": "straight" if roads is None else "roads",
+        "reach_km": limit,
+        "reach_factor": float(reach_factor),
+        "effective_reach_km": effective if roads is None else None,
+        "roads_file": None,
+        "roads_sha256": None,
+        "season": None,
+        "hours": None,
+        "minimum": int(minimum),
+        "temporary_bases": int(temporary_bases),
+        "close": [str(name) for name in close],
+        "add_units": int(extra_units),
+        "hold_back": float(hold_back),
+        "mission": mission,
+        "units_final": int(problem.units),
+        "forecast_run_id": run_id,
+    }
+    if roads is not None:
+        parameters.update(road_parameters(roads, table, chosen_season, time_limit))
     return NamedProblem(
         problem=problem,
         areas=areas,
@@ -379,6 +503,7 @@ def build_problem(
         reach_km=effective,
         risk_source=risk,
         notes=notes,
+        parameters=parameters,
     )
 
 
@@ -392,12 +517,14 @@ def plan(
 ) -> NamedPlan:
     """:func:`build_problem` with ``options``, solved."""
     named = build_problem(connection, month, **options)  # type: ignore[arg-type]
+    solver = {"mip_rel_gap": float(mip_rel_gap), "time_limit": float(time_limit)}
+    named = replace(named, parameters={**named.parameters, **solver})
     return NamedPlan(solve(named.problem, mip_rel_gap=mip_rel_gap, time_limit=time_limit), named)
 
 
 def posture_coverage(named: NamedProblem) -> float:
-    """The risk within (effective) straight-line reach of every existing site held — what the
-    posture covers with one unit at each site, as ``sentinelle align`` counts it."""
+    """The risk within reach (effective straight-line, or by road) of every existing site held —
+    what the posture covers with one unit at each site, as ``sentinelle align`` counts it."""
     existing = named.problem.reach[~named.temporary]
     reached = existing.any(axis=0)
     return float(named.problem.risk[reached].sum())

@@ -47,6 +47,7 @@ from shapely.geometry.base import BaseGeometry
 
 from sentinelle.forecast.data import haversine_km
 from sentinelle.readers.boundaries import WGS84_NAMES
+from sentinelle.readers.files import sha256
 from sentinelle.readers.problems import FileRejected, ProblemLog
 
 Season = Literal["dry", "rainy"]
@@ -55,7 +56,7 @@ OFF_ROAD = "off_road"
 SPEED_COLUMNS = ("road_class", "dry_kmh", "rainy_kmh", "rainy_closed", "note")
 CLASS_FIELDS = ("road_class", "highway")
 """Feature properties holding the road class, in the order they are looked for."""
-DEFAULT_REACH_HOURS = 3.0
+DEFAULT_REACH_HOURS = 2.0
 SNAP_DECIMALS = 5  # 1e-5 degree: 1.1 m of latitude
 
 
@@ -225,6 +226,7 @@ class Roads:
     lines: list[tuple[str, npt.NDArray[np.float64]]]
     problems: ProblemLog
     features: int  # features in the file
+    sha256: str | None = None  # of the file's bytes (None when not read from a file)
 
     @property
     def skipped(self) -> int:
@@ -318,7 +320,8 @@ def read_roads(
             f"no usable road lines: {len(problems)} of {len(features)} features left out "
             f"(geometries: {seen}); first: {first}",
         )
-    return Roads(str(file), column, lines, problems, len(features))
+    digest = sha256(file)
+    return Roads(str(file), column, lines, problems, len(features), digest)
 
 
 def _load_json(file: Path) -> Any:
@@ -548,3 +551,15 @@ def road_reach(
     graph = road_graph(network, chosen, table)
     time = travel_hours(sites_lonlat, areas_lonlat, graph)
     return time, np.asarray(time <= limit, dtype=bool)  # NaN compares False
+
+
+def load_network(
+    roads_path: str | Path,
+    speeds_path: str | Path | None = None,
+    *,
+    class_field: str | None = None,
+) -> tuple[Roads, Speeds]:
+    """The road file and the speeds (the defaults, overridden by ``speeds_path`` when given) as
+    the commands use them; a bad file raises :class:`FileRejected` with one message."""
+    speeds = load_speeds(speeds_path)
+    return read_roads(roads_path, class_field=class_field, speeds=speeds), speeds

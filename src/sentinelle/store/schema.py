@@ -513,3 +513,64 @@ alert_steps = Table(
     Column("details", Text, nullable=False),  # JSON of the fields the step set
     Column("version", Integer, nullable=False),  # the alert's version after the step
 )
+
+mobile_units = Table(
+    "mobile_units",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mission", String(40), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("kind", String(40), nullable=False),  # e.g. quick reaction force, company
+    Column("home_site", Text),  # the base it deploys from
+    Column("troops", Integer, nullable=False),
+    Column("mobile", Boolean, nullable=False),  # can it move to another area?
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date),
+    Column("source", Text),
+    Column("import_id", Integer, ForeignKey("imports.id")),
+)
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("month", Date, nullable=False),  # the posture's month (its first day)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("assessment_id", Integer, ForeignKey("assessments.id")),  # threat picture used
+    Column("assessment_revision", Integer),
+    Column("forecast_run_id", Integer, ForeignKey("forecast_runs.id")),  # forecast used
+    Column("risk_source", String(20), nullable=False),
+    Column("parameters", Text, nullable=False),  # JSON: every input of the problem
+    Column("result", Text, nullable=False),  # JSON: objective, gap, units, covered areas
+    Column("options", Text, nullable=False),  # JSON list: the alternatives considered
+    Column("data_version", Text, nullable=False),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plans.id"), nullable=False, index=True),
+    Column("choice", String(30), nullable=False),  # adopted | adopted_with_changes | ...
+    Column("option", Text, nullable=False),  # the option chosen (its label)
+    Column("decided_by", Text, nullable=False),  # who decided (name or post)
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+decision_outcomes = Table(
+    "decision_outcomes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=False, index=True),
+    Column("first_month", Date, nullable=False),  # the period observed
+    Column("last_month", Date, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("measures", Text, nullable=False),  # JSON: realised VAC in and out of coverage
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
