@@ -33,6 +33,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("nav.events", "/events", "view_events"),
     NavItem("nav.threat", "/threat", "view_events"),
     NavItem("nav.forecast", "/forecast", "view_events"),
+    NavItem("nav.planning", "/planning", "view_planning"),
     NavItem("nav.alerts", "/alerts", "view_alerts"),
     NavItem("nav.data", "/data", "view_imports"),
 ]

@@ -7,11 +7,13 @@ from sentinelle.web.api import (
     alert_figures,
     alerts,
     audit,
+    decisions,
     events,
     forecast,
     imports,
     overview,
     places,
+    planning,
     threat,
     users,
 )
@@ -27,6 +29,8 @@ for module in (
     imports,
     threat,
     forecast,
+    planning,
+    decisions,
     alerts,
     alert_figures,
 ):

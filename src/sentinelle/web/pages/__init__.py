@@ -7,14 +7,27 @@ from sentinelle.web.pages import (
     alerts,
     auth,
     data,
+    decisions,
     events,
     forecast,
     overview,
+    planning,
     threat,
 )
 
 router = APIRouter(include_in_schema=False)
 # alert_figures before alerts: /alerts/dashboard and /alerts/coverage must match before
 # /alerts/{alert_id}
-for module in (auth, overview, events, data, threat, forecast, alert_figures, alerts):
+for module in (
+    auth,
+    overview,
+    events,
+    data,
+    threat,
+    forecast,
+    decisions,
+    planning,
+    alert_figures,
+    alerts,
+):
     router.include_router(module.router)
