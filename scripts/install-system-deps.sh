@@ -11,8 +11,8 @@
 # Packages:
 #   postgresql-15, postgresql-15-postgis-3   throwaway test/benchmark database
 #   chromium, chromium-driver                 browser tests of the web UI (later)
-#   libpango-1.0-0, libpangoft2-1.0-0,        PDF report rendering (later)
-#   fonts-dejavu-core
+#   libpango-1.0-0, libpangoft2-1.0-0,        PDF rendering of the monthly harm report
+#   fonts-dejavu-core                         (WeasyPrint; DejaVu is the report's font)
 #   libgomp1                                  OpenMP runtime of LightGBM (forecasting)
 set -euo pipefail
 

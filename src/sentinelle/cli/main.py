@@ -1935,6 +1935,358 @@ def decisions_outcome(
                       f"#{decision_id}")  # fmt: skip
 
 
+harm_app = typer.Typer(
+    help="The civilian harm register / le registre des dommages causés aux civils",
+    no_args_is_help=True,
+)
+app.add_typer(harm_app, name="harm")
+
+
+@contextmanager
+def _harm_errors() -> Iterator[None]:
+    """The register's refusals and key problems as user errors (one message, no traceback)."""
+    from sentinelle.harm.register import HarmError
+    from sentinelle.protection import ProtectionError
+
+    try:
+        yield
+    except (HarmError, ProtectionError) as exc:
+        raise UserError(str(exc)) from None
+
+
+def _harm_range(low: object, high: object) -> str:
+    return str(low) if low == high else f"{low}–{high}"
+
+
+@harm_app.command("list")
+def harm_list(
+    ctx: typer.Context,
+    month: Annotated[str | None, typer.Option(help="Only incidents of this month, YYYY-MM")] = None,
+) -> None:
+    """Incidents, newest first (no personal data)."""
+    from sentinelle.domain.harm import categories, confidence_grades, forces, vocabulary
+    from sentinelle.harm.register import list_incidents
+    from sentinelle.harm.report import parse_report_month
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options), _harm_errors():
+        first, last = parse_report_month(month) if month is not None else (None, None)
+        with _open(options).reading() as connection:
+            frame = list_incidents(connection, first, last)
+        if frame.empty:
+            none = t("harm_none_in", language).format(month=month) if month else None
+            console.print(none or t("harm_none", language))
+            return
+        table = Table(title=t("harm_incidents", language))
+        for key in ("harm_ref", "harm_date", "harm_place", "harm_force", "harm_category",
+                    "harm_killed", "harm_injured", "harm_confidence", "harm_investigation",
+                    "harm_victims"):  # fmt: skip
+            table.add_column(t(key, language))
+        states = vocabulary("investigation")
+        for row in frame.itertuples(index=False):
+            table.add_row(
+                f"#{row.id} {row.reference or ''}".strip(),
+                f"{row.occurred_at:%Y-%m-%d}",
+                row.place or "—",
+                forces()[row.force].label(language),
+                categories()[row.category].label(language),
+                _harm_range(row.killed_min, row.killed_max),
+                _harm_range(row.injured_min, row.injured_max),
+                confidence_grades()[row.confidence].label(language),
+                states[row.investigation].label(language),
+                str(row.victims),
+            )
+        console.print(table)
+
+
+def _audit_personal_view(options: Options, incident_id: int) -> None:
+    from sentinelle.accounts import record
+
+    with _open(options).transaction() as connection:
+        record(connection, _actor(), "view", "harm_incident", incident_id,
+               detail="personal data shown (sentinelle harm show --personal)")  # fmt: skip
+
+
+@harm_app.command("show")
+def harm_show(
+    ctx: typer.Context,
+    incident_id: Annotated[int, typer.Argument(help="The incident's number (harm list)")],
+    personal: Annotated[
+        bool,
+        typer.Option("--personal", help="Show victims' and sources' names (audited)"),
+    ] = False,
+) -> None:
+    """One incident: its fields, victims, sources, amends, timeline and measures. Names are
+    redacted unless --personal (which is recorded in the audit log)."""
+    from sentinelle.domain.harm import activities, categories, confidence_grades, forces
+    from sentinelle.domain.harm import vocabulary as words
+    from sentinelle.harm.register import get_incident
+    from sentinelle.protection import Cipher, cipher_from_env
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options), _harm_errors():
+        # without --personal nothing is decrypted: a throwaway key reads no name
+        cipher = cipher_from_env(options.settings.home) if personal else Cipher.generate()
+        found = get_incident(_open(options), incident_id, cipher, personal=personal)
+        if found is None:
+            raise UserError(t("harm_no_such", language).format(id=incident_id))
+        if personal:
+            _audit_personal_view(options, incident_id)
+
+        def label(terms: object, code: str | None) -> str:
+            if code is None:
+                return "—"
+            term = terms.get(code) if isinstance(terms, dict) else None
+            return term.label(language) if term is not None else code
+
+        title = f"#{found['id']} {found['reference'] or ''}".strip()
+        console.print(f"[bold]{title}[/] · v{found['version']}", highlight=False)
+        fields = [
+            ("harm_date", f"{found['occurred_at']:%Y-%m-%d %H:%M} UTC ({found['time_precision']})"),
+            ("harm_place", found["place"] or "—"),
+            ("harm_force", label(forces(), found["force"])),
+            ("harm_unit", found["unit"] or "—"),
+            ("harm_activity", label(activities(), found["activity"])),
+            ("harm_category", label(categories(), found["category"])),
+            ("harm_killed", _harm_range(found["killed_min"], found["killed_max"])),
+            ("harm_injured", _harm_range(found["injured_min"], found["injured_max"])),
+            ("harm_confidence", label(confidence_grades(), found["confidence"])),
+            ("harm_investigation", label(words("investigation"), found["investigation"])),
+            ("harm_description", found["description"] or "—"),
+            ("harm_findings", found["findings"] or "—"),
+            ("harm_lessons", found["lessons"] or "—"),
+        ]
+        for key, value in fields:
+            console.print(f"  {t(key, language)}: {value}", highlight=False, markup=False)
+        console.print(f"[bold]{t('harm_victims', language)}[/] ({len(found['victims'])})")
+        for v in found["victims"]:
+            age = (
+                str(v["age"]) if v["age"] is not None else label(words("age_group"), v["age_group"])
+            )
+            console.print(
+                f"  {v['name'] or '—'} · {label(words('harm'), v['harm'])} · "
+                f"{label(words('sex'), v['sex'])} · {age} · "
+                f"{label(words('civilian_status'), v['civilian_status'])} · "
+                f"{label(words('cause'), v['cause'])}",
+                highlight=False,
+                markup=False,
+            )
+        console.print(f"[bold]{t('harm_sources', language)}[/] ({len(found['sources'])})")
+        for s in found["sources"]:
+            console.print(
+                f"  {label(words('source_kind'), s['kind'])} · "
+                f"{label(words('reliability'), s['reliability'])} · {s['name'] or '—'}",
+                highlight=False,
+                markup=False,
+            )
+        console.print(f"[bold]{t('harm_amends', language)}[/] ({len(found['amends'])})")
+        for a in found["amends"]:
+            amount = f" · {a['amount']:,.0f} {a['currency']}" if a["amount"] is not None else ""
+            answered = f" ({a['responded_on']})" if a["responded_on"] else ""
+            console.print(
+                f"  #{a['id']} {label(words('amends'), a['kind'])} · {a['offered_on']}{amount}"
+                f" · {label(words('amends_response'), a['response'])}{answered}",
+                highlight=False,
+                markup=False,
+            )
+        console.print(f"[bold]{t('harm_timeline', language)}[/]")
+        for step in found["steps"]:
+            console.print(
+                f"  {step['at']:%Y-%m-%d %H:%M} v{step['version']} {step['action']} "
+                f"({step['actor']})",
+                highlight=False,
+                markup=False,
+            )
+        if found["measures"]:
+            console.print(f"[bold]{t('harm_measures', language)}[/]")
+            for m in found["measures"]:
+                status = label(words("measure_status"), m["status"])
+                console.print(
+                    f"  #{m['id']} {m['title']} · {status}", highlight=False, markup=False
+                )
+        note = "harm_personal_note" if personal else "harm_redacted_note"
+        console.print(t(note, language), style="dim")
+
+
+@harm_app.command("export")
+def harm_export(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Argument(help="The incidents' CSV; victims go beside it")],
+    personal: Annotated[
+        bool, typer.Option("--personal", help="Include victims' names (audited)")
+    ] = False,
+) -> None:
+    """Export incidents to OUT.csv and their victims to OUT-victims.csv; victims' names are
+    redacted unless --personal. Every export is recorded in the audit log."""
+    from sentinelle.harm.register import export_incidents
+    from sentinelle.protection import Cipher, cipher_from_env
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options), _harm_errors():
+        if out.suffix.lower() != ".csv":
+            raise UserError(f"OUT must end in .csv, not {out.name!r}")
+        if not out.parent.is_dir():
+            raise UserError(f"no such folder: {out.parent}")
+        cipher = cipher_from_env(options.settings.home) if personal else Cipher.generate()
+        incidents, victims = export_incidents(_open(options), cipher, _actor(), personal=personal)
+        victims_out = out.with_name(f"{out.stem}-victims.csv")
+        victims["age"] = victims["age"].astype("Int64")  # whole years, not 9.0
+        incidents.to_csv(out, index=False)
+        victims.to_csv(victims_out, index=False)
+        console.print(
+            t("harm_exported", language).format(
+                incidents=number(len(incidents), language), out=out,
+                victims=number(len(victims), language), victims_out=victims_out,
+            ),
+            highlight=False,
+        )  # fmt: skip
+        note = "harm_export_personal" if personal else "harm_export_redacted"
+        console.print(t(note, language), style="dim")
+
+
+@harm_app.command("report")
+def harm_report(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Option(help="The month reported on, YYYY-MM")],
+    out: Annotated[Path, typer.Option(help="report.html or report.pdf")],
+    public: Annotated[
+        bool, typer.Option("--public", help="Suppress counts of 1 or 2 (for publication)")
+    ] = False,
+) -> None:
+    """The monthly civilian harm report (no personal data), as HTML or PDF, in the language
+    of --lang."""
+    from sentinelle.harm.report import monthly_report, report_pdf
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options), _harm_errors():
+        suffix = out.suffix.lower()
+        if suffix not in (".html", ".pdf"):
+            raise UserError(f"--out must end in .html or .pdf, not {out.name!r}")
+        if not out.parent.is_dir():
+            raise UserError(f"no such folder: {out.parent}")
+        html = monthly_report(_open(options), month, language, public=public)
+        if suffix == ".pdf":
+            out.write_bytes(report_pdf(html))
+        else:
+            out.write_text(html, encoding="utf-8")
+        console.print(t("harm_report_written", language).format(out=out), highlight=False)
+
+
+def _harm_day(text: str | None, what: str) -> object:
+    """A date bound: YYYY-MM-DD, or YYYY-MM (that month's first or last day)."""
+    import pandas as pd
+
+    from sentinelle.domain.months import parse_month
+
+    if text is None:
+        return None
+    value = text.strip()
+    if len(value) == 7:
+        try:
+            return parse_month(value)
+        except MonthError:
+            pass
+    else:
+        try:
+            return pd.Timestamp(dt.date.fromisoformat(value))
+        except ValueError:
+            pass
+    raise UserError(f"{what}: {text!r} — expected YYYY-MM-DD or YYYY-MM")
+
+
+@harm_app.command("screen")
+def harm_screen(
+    ctx: typer.Context,
+    first: Annotated[
+        str | None, typer.Option("--from", help="First event date, YYYY-MM-DD or YYYY-MM")
+    ] = None,
+    last: Annotated[
+        str | None, typer.Option("--to", help="Last event date, YYYY-MM-DD or YYYY-MM")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write every candidate to .csv or .xlsx")] = None,
+    shown: Annotated[int, typer.Option("--show", help="How many to print")] = 30,
+) -> None:
+    """The ACLED screen: stored events in which a force is an actor and civilians were
+    harmed — candidates for the register, for a person to review."""
+    from rich.markup import escape
+
+    from sentinelle.harm.screen import candidates
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options), _harm_errors():
+        if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
+            raise UserError(f"--out must end in .csv or .xlsx, not {out.name!r}")
+        if out is not None and not out.parent.is_dir():
+            raise UserError(f"no such folder: {out.parent}")
+        start, end = _harm_day(first, "--from"), _harm_day(last, "--to")
+        try:
+            with _open(options).reading() as connection:
+                frame = candidates(connection, start, end)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        console.print(
+            t("harm_candidates", language).format(n=number(len(frame), language)), highlight=False
+        )
+        if not frame.empty:
+            table = Table()
+            for column in ("date", "force", "role", "sub_event_type", "fatalities", "admin2",
+                           "suggested_category", "reason"):  # fmt: skip
+                table.add_column(column)
+            for row in frame.head(max(shown, 0)).itertuples(index=False):
+                r = row._asdict()
+                r["date"] = f"{r['date']:%Y-%m-%d}"
+                table.add_row(*(escape(str(r[c])) for c in (
+                    "date", "force", "role", "sub_event_type", "fatalities", "admin2",
+                    "suggested_category", "reason")))  # fmt: skip
+            console.print(table)
+        if out is not None:
+            if out.suffix.lower() == ".csv":
+                frame.to_csv(out, index=False)
+            else:
+                frame.to_excel(out, index=False)
+            console.print(f"{t('written', language)} {out}", highlight=False)
+
+
+@harm_app.command("measures")
+def harm_measures(ctx: typer.Context) -> None:
+    """The mitigation measures tracker: overdue measures first, then by due date."""
+    from rich.markup import escape
+
+    from sentinelle.domain.harm import vocabulary
+    from sentinelle.harm.register import list_measures
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options), _harm_errors():
+        with _open(options).reading() as connection:
+            measures = list_measures(connection)
+        if not measures:
+            console.print(t("harm_measures_none", language))
+            return
+        table = Table(title=t("harm_measures", language))
+        for key in ("harm_measure", "harm_owner", "harm_due", "harm_status", "harm_linked"):
+            table.add_column(t(key, language))
+        statuses = vocabulary("measure_status")
+        for m in measures:
+            status = statuses[m.status].label(language)
+            if m.overdue:
+                late = t("harm_overdue", language).format(n=number(m.days_overdue, language))
+                status = f"[bold red]{status} — {late}[/]"
+            table.add_row(
+                escape(f"#{m.id} {m.title}"),
+                escape(m.owner),
+                m.due_date.isoformat(),
+                status,
+                ", ".join(f"#{i}" for i in m.incidents) or "—",
+            )
+        console.print(table)
+
+
 @app.command()
 def demo(
     ctx: typer.Context,

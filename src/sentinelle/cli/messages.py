@@ -226,6 +226,63 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "chaque cercle ; une zone compte une fois quel que soit le nombre d'unités. Aide à la "
         "décision, pas un ordre.",
     ),
+    # civilian harm register (`sentinelle harm …`)
+    "harm_incidents": ("Civilian harm incidents", "Incidents de dommages aux civils"),
+    "harm_none": ("No incident recorded.", "Aucun incident enregistré."),
+    "harm_none_in": ("No incident recorded in {month}.", "Aucun incident enregistré en {month}."),
+    "harm_no_such": ("no incident #{id}", "aucun incident n° {id}"),
+    "harm_ref": ("Reference", "Référence"),
+    "harm_date": ("Date", "Date"),
+    "harm_place": ("Place", "Lieu"),
+    "harm_force": ("Force", "Force"),
+    "harm_unit": ("Unit", "Unité"),
+    "harm_activity": ("Activity", "Activité"),
+    "harm_category": ("Category", "Catégorie"),
+    "harm_killed": ("Killed", "Tués"),
+    "harm_injured": ("Injured", "Blessés"),
+    "harm_confidence": ("Confidence", "Confiance"),
+    "harm_investigation": ("Investigation", "Enquête"),
+    "harm_description": ("Description", "Description"),
+    "harm_findings": ("Findings", "Conclusions"),
+    "harm_lessons": ("Lessons", "Enseignements"),
+    "harm_victims": ("Victims", "Victimes"),
+    "harm_sources": ("Sources", "Sources"),
+    "harm_amends": ("Amends", "Réparations"),
+    "harm_timeline": ("Timeline", "Chronologie"),
+    "harm_measures": ("Mitigation measures", "Mesures d'atténuation"),
+    "harm_measures_none": ("No mitigation measure recorded.", "Aucune mesure d'atténuation."),
+    "harm_measure": ("Measure", "Mesure"),
+    "harm_owner": ("Owner", "Responsable"),
+    "harm_due": ("Due", "Échéance"),
+    "harm_status": ("Status", "État"),
+    "harm_linked": ("After incidents", "Après les incidents"),
+    "harm_overdue": ("overdue by {n} days", "en retard de {n} jours"),
+    "harm_personal_note": (
+        "Names shown: this viewing is recorded in the audit log.",
+        "Noms affichés : cette consultation est inscrite au journal d'audit.",
+    ),
+    "harm_redacted_note": (
+        "Names redacted; --personal shows them (recorded in the audit log).",
+        "Noms masqués ; --personal les affiche (inscrit au journal d'audit).",
+    ),
+    "harm_exported": (
+        "Exported {incidents} incidents to {out} and {victims} victims to {victims_out}",
+        "{incidents} incidents exportés dans {out} et {victims} victimes dans {victims_out}",
+    ),
+    "harm_export_personal": (
+        "Names of victims included: the export is recorded in the audit log.",
+        "Noms des victimes inclus : l'export est inscrit au journal d'audit.",
+    ),
+    "harm_export_redacted": (
+        "Names of victims redacted (--personal includes them, audited).",
+        "Noms des victimes masqués (--personal les inclut, avec trace d'audit).",
+    ),
+    "harm_candidates": (
+        "{n} candidate events (a force is an actor and civilians were harmed): to review",
+        "{n} événements candidats (une force est acteur et des civils ont été touchés) : à "
+        "examiner",
+    ),
+    "harm_report_written": ("Report written to {out}", "Rapport écrit dans {out}"),
 }
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sentinelle import accounts
 from sentinelle.demo.alerts import load_demo_alerts
+from sentinelle.demo.harm import load_demo_harm
 from sentinelle.demo.scenario import Scenario, generate_scenario
 from sentinelle.demo.units import minusma_mobile_units
 from sentinelle.domain.events import EventFrame
@@ -81,11 +82,14 @@ def load_demo_with_population(
     store: Store, seed: int = 2013, cipher: Cipher | None = None
 ) -> DemoLoad:
     """The demo scenario, its (rounded, real 2020) population figures per cercle and a year of
-    fictional alerts and responses (2018, :mod:`sentinelle.demo.alerts`): reporters' names are
-    encrypted with ``cipher``, or left empty without one."""
+    fictional alerts and responses (2018, :mod:`sentinelle.demo.alerts`) and some 25 fictional
+    civilian harm incidents with their mitigation measures (2016–2018,
+    :mod:`sentinelle.demo.harm`): reporters', victims' and sources' names are encrypted with
+    ``cipher``, or left empty without one."""
     loaded = load_demo(store, seed=seed)
     load_demo_population(store)
     load_demo_alerts(store, loaded.scenario, cipher)
+    load_demo_harm(store, cipher)
     return loaded
 
 

@@ -574,3 +574,119 @@ decision_outcomes = Table(
     Column("recorded_by", Text, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
+
+harm_incidents = Table(
+    "harm_incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference", String(60), unique=True),  # the mission's own reference, if any
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("time_precision", String(10), nullable=False),
+    Column("place", Text),
+    Column("admin1_pcode", String(20)),
+    Column("admin2_pcode", String(20)),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("location_precision", String(10)),
+    Column("force", String(30), nullable=False),
+    Column("unit", Text),  # the contingent or unit involved
+    Column("activity", String(30)),
+    Column("category", String(30), nullable=False),
+    Column("killed_min", Integer, nullable=False),
+    Column("killed_max", Integer, nullable=False),
+    Column("injured_min", Integer, nullable=False),
+    Column("injured_max", Integer, nullable=False),
+    Column("confidence", String(20), nullable=False),
+    Column("description", Text),
+    Column("investigation", String(20), nullable=False),
+    Column("findings", Text),
+    Column("lessons", Text),
+    Column("event_id", Integer, ForeignKey("events.id")),  # the ACLED event it was opened from
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+Index("ix_harm_incidents_occurred_at", harm_incidents.c.occurred_at)
+
+harm_victims = Table(
+    "harm_victims",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("harm_incidents.id"), nullable=False, index=True),
+    Column("name", Text),  # personal data: encrypted
+    Column("sex", String(10), nullable=False),
+    Column("age", Integer),
+    Column("age_group", String(10), nullable=False),
+    Column("civilian_status", String(10), nullable=False),
+    Column("harm", String(20), nullable=False),
+    Column("cause", String(20), nullable=False),
+    Column("note", Text),  # personal data: encrypted
+)
+
+harm_sources = Table(
+    "harm_sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("harm_incidents.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("name", Text),  # personal data: encrypted
+    Column("contact", Text),  # personal data: encrypted
+    Column("reliability", String(10), nullable=False),
+    Column("received_at", DateTime(timezone=True)),
+    Column("account", Text),  # what the source said (no names): kept in clear
+)
+
+harm_amends = Table(
+    "harm_amends",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("harm_incidents.id"), nullable=False, index=True),
+    Column("kind", String(30), nullable=False),
+    Column("offered_on", Date, nullable=False),
+    Column("amount", Float),
+    Column("currency", String(3)),
+    Column("recipient", Text),  # personal data: encrypted
+    Column("response", String(10), nullable=False),
+    Column("responded_on", Date),
+    Column("note", Text),
+    Column("version", Integer, nullable=False),
+)
+
+harm_steps = Table(
+    "harm_steps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("harm_incidents.id"), nullable=False, index=True),
+    Column("action", String(30), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("details", Text, nullable=False),  # JSON, never personal data
+    Column("version", Integer, nullable=False),  # the incident's version after the step
+)
+
+mitigation_measures = Table(
+    "mitigation_measures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("description", Text),
+    Column("owner", Text, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("done_on", Date),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+measure_incidents = Table(
+    "measure_incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("measure_id", Integer, ForeignKey("mitigation_measures.id"), nullable=False),
+    Column("incident_id", Integer, ForeignKey("harm_incidents.id"), nullable=False),
+    UniqueConstraint("measure_id", "incident_id"),
+)
