@@ -34,6 +34,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("nav.threat", "/threat", "view_events"),
     NavItem("nav.forecast", "/forecast", "view_events"),
     NavItem("nav.planning", "/planning", "view_planning"),
+    NavItem("nav.harm", "/harm", "view_harm"),
     NavItem("nav.alerts", "/alerts", "view_alerts"),
     NavItem("nav.data", "/data", "view_imports"),
 ]

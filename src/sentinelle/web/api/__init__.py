@@ -10,6 +10,7 @@ from sentinelle.web.api import (
     decisions,
     events,
     forecast,
+    harm,
     imports,
     overview,
     places,
@@ -33,5 +34,6 @@ for module in (
     decisions,
     alerts,
     alert_figures,
+    harm,
 ):
     router.include_router(module.router)

@@ -10,6 +10,7 @@ from sentinelle.web.pages import (
     decisions,
     events,
     forecast,
+    harm,
     overview,
     planning,
     threat,
@@ -29,5 +30,6 @@ for module in (
     planning,
     alert_figures,
     alerts,
+    harm,
 ):
     router.include_router(module.router)
