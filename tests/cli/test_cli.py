@@ -100,6 +100,8 @@ def test_the_readme_use_your_own_data_commands_work(tmp_path: Path, shared_data:
         "ewrr_log.csv": tmp_path / "ewrr_log.csv",
         "docs/templates/units.csv": REPO / "docs/templates/units.csv",
         "maps": tmp_path / "maps",
+        "candidates.csv": tmp_path / "candidates.csv",
+        "harm-2018-12.pdf": tmp_path / "harm-2018-12.pdf",
     }
     # a small early-warning log of our own, in the documented template (docs/alerts.md)
     (tmp_path / "ewrr_log.csv").write_text(
@@ -135,6 +137,9 @@ def test_the_readme_use_your_own_data_commands_work(tmp_path: Path, shared_data:
     assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == [
         f"alignment-{year}.svg" for year in range(2014, 2019)
     ]
+    candidates = pd.read_csv(tmp_path / "candidates.csv")
+    assert len(candidates) > 0 and candidates["fatalities"].ge(0).all()
+    assert (tmp_path / "harm-2018-12.pdf").read_bytes().startswith(b"%PDF")
     chain = run("decisions", "show", "1", home=tmp_path)
     assert "Centre, dry season 2019" in chain.stdout and "Force Commander" in chain.stdout
     # the plan rests on the 2018-12 assessment saved above; deciding on it years later is flagged

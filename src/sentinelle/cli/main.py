@@ -2287,6 +2287,336 @@ def harm_measures(ctx: typer.Context) -> None:
         console.print(table)
 
 
+HARM_BY = ("category", "force", "unit", "activity")
+HARM_PERIODS = {"m": "M", "q": "Q", "y": "Y", "none": None}
+
+
+def _harm_month(text: str | None, option: str, language: Language) -> object:
+    """A month option (YYYY-MM) as a monthly period, None when not given."""
+    from sentinelle.domain.months import parse_month
+
+    if text is None:
+        return None
+    try:
+        return parse_month(text)
+    except MonthError:
+        raise UserError(t("harm_bad_month", language).format(option=option, value=text)) from None
+
+
+def _harm_km(value: float, option: str, language: Language) -> float:
+    if not (value > 0 and value != float("inf")):  # NaN fails too
+        raise UserError(t("harm_bad_km", language).format(option=option, value=value))
+    return value
+
+
+def _harm_sums(row: dict[str, object], language: Language) -> list[str]:
+    return [
+        number(int(row["incidents"]), language),  # type: ignore[call-overload]
+        _harm_range(row["killed_min"], row["killed_max"]),
+        _harm_range(row["injured_min"], row["injured_max"]),
+    ]
+
+
+def _harm_ratio(value: float) -> str:
+    if value != value:  # NaN: nothing before nor after
+        return "—"
+    return "∞" if value == float("inf") else f"{value:.2f}"
+
+
+def _harm_p(value: float) -> str:
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+@harm_app.command("patterns")
+def harm_patterns(
+    ctx: typer.Context,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="category, force, unit or activity (default category)"),
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="M (month), Q (quarter), Y or none (default Q)")
+    ] = None,
+    bases: Annotated[
+        bool,
+        typer.Option(
+            "--bases",
+            help="Per site (stored deployments): incidents within --radius-km while it was held",
+        ),
+    ] = False,
+    radius_km: Annotated[
+        float, typer.Option("--radius-km", help="Around a site, km (--bases, --before-after)")
+    ] = 10.0,
+    routes: Annotated[
+        Path | None,
+        typer.Option(
+            "--routes", help="Per route of this GeoJSON file of lines: incidents within --buffer-km"
+        ),
+    ] = None,
+    buffer_km: Annotated[float, typer.Option("--buffer-km", help="Around a route, km")] = 5.0,
+    before_after: Annotated[
+        bool,
+        typer.Option(
+            "--before-after",
+            help="Around each site opening and closing: incidents "
+            "and ACLED violence against civilians before and after",
+        ),
+    ] = False,
+    months: Annotated[
+        int, typer.Option("--months", help="Length of the windows (--before-after)")
+    ] = 6,
+    first: Annotated[
+        str | None,
+        typer.Option("--from", help="First month, YYYY-MM (--before-after: of the changes)"),
+    ] = None,
+    last: Annotated[
+        str | None,
+        typer.Option("--to", help="Last month, YYYY-MM (--before-after: of the changes)"),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the table to .csv or .xlsx")] = None,
+) -> None:
+    """Patterns of civilian harm: incidents, killed and injured by category, force, unit or
+    activity and period (default); near the sites (--bases); along routes (--routes); or
+    before and after each site opened or closed (--before-after). No personal data."""
+    import pandas as pd
+    from rich.markup import escape
+
+    from sentinelle.domain.harm import activities, categories, forces
+    from sentinelle.harm import patterns
+    from sentinelle.harm.register import list_incidents
+    from sentinelle.store import events as event_store
+    from sentinelle.store.deployments import load_deployments
+    from sentinelle.threat.actors import is_vac
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options), _harm_errors():
+        modes = [
+            name
+            for name, on in (
+                ("--bases", bases),
+                ("--routes", routes is not None),
+                ("--before-after", before_after),
+            )
+            if on
+        ]
+        if len(modes) > 1:
+            raise UserError(t("harm_one_mode", language))
+        for option, value in (("--by", by), ("--period", period)):
+            if modes and value is not None:
+                raise UserError(
+                    t("harm_mode_option", language).format(option=option, mode=modes[0])
+                )
+        dimension = (by or "category").strip().lower()
+        if dimension not in HARM_BY:
+            raise UserError(
+                t("harm_bad_choice", language).format(
+                    option="--by", choices=", ".join(HARM_BY), value=by
+                )
+            )
+        if (period or "q").strip().lower() not in HARM_PERIODS:
+            raise UserError(
+                t("harm_bad_choice", language).format(
+                    option="--period", choices="M, Q, Y, none", value=period
+                )
+            )
+        every = HARM_PERIODS[(period or "q").strip().lower()]
+        radius = _harm_km(radius_km, "--radius-km", language)
+        buffer = _harm_km(buffer_km, "--buffer-km", language)
+        if months < 1:
+            raise UserError(t("harm_bad_months", language).format(value=months))
+        start, end = _harm_month(first, "--from", language), _harm_month(last, "--to", language)
+        if start is not None and end is not None and end < start:  # type: ignore[operator]
+            raise UserError(t("harm_bad_range", language).format(first=first, last=last))
+        first_day = start.start_time.date() if start is not None else None  # type: ignore[attr-defined]
+        last_day = end.end_time.date() if end is not None else None  # type: ignore[attr-defined]
+        if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
+            raise UserError(t("harm_bad_out", language).format(name=out.name))
+        if out is not None and not out.parent.is_dir():
+            raise UserError(t("harm_no_folder", language).format(folder=out.parent))
+        lines = None
+        if routes is not None:
+            try:
+                lines = patterns.read_routes(routes)
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                raise UserError(
+                    t("harm_unreadable", language).format(file=routes, reason=reason)
+                ) from None
+            if lines.skipped:
+                errors.print(
+                    t("harm_routes_skipped", language).format(
+                        file=routes, n=lines.skipped, total=lines.features
+                    ),
+                    highlight=False,
+                )
+                for problem in lines.problems:
+                    errors.print(f"  {problem}", highlight=False, markup=False)
+        with _open(options).reading() as connection:
+            if before_after:  # every incident: the windows reach outside the changes' period
+                incidents = list_incidents(connection)
+            else:
+                incidents = list_incidents(connection, first_day, last_day)
+            sites = None
+            if bases or before_after:
+                sites = patterns.sites_of(load_deployments(connection))
+                if sites.empty:
+                    raise UserError(t("harm_no_sites", language))
+            vac = None
+            if before_after:
+                stored = event_store.load_events(
+                    connection,
+                    columns=(
+                        "event_date",
+                        "event_type",
+                        "civilian_targeting",
+                        "latitude",
+                        "longitude",
+                    ),
+                )
+                vac = stored[is_vac(stored)].reset_index(drop=True)
+
+        def label(terms: dict[str, object] | None, code: object) -> str:
+            if code is None or code is pd.NA or (isinstance(code, float) and code != code):
+                return "—"
+            term = terms.get(str(code)) if terms is not None else None
+            return term.label(language) if term is not None else str(code)  # type: ignore[attr-defined]
+
+        table = Table()
+        cells: list[list[str]] = []
+        note = None
+        if bases:
+            frame = patterns.near_bases(incidents, sites, radius)
+            table.title = t("harm_near_bases", language).format(km=f"{radius:g}")
+            heads = ["harm_site", "harm_held", "harm_count", "harm_killed", "harm_injured"]
+            for row in frame.to_dict("records"):
+                held = f"{row['start_date'] or '…'} – {row['end_date'] or '…'}"
+                cells.append([str(row["site"]), held, *_harm_sums(row, language)])
+        elif lines is not None:
+            frame = patterns.along_routes(incidents, lines, buffer)
+            table.title = t("harm_along_routes", language).format(km=f"{buffer:g}")
+            heads = [
+                "harm_route",
+                "harm_length_km",
+                "harm_count",
+                "harm_killed",
+                "harm_injured",
+                "harm_per_100km",
+            ]
+            for row in frame.to_dict("records"):
+                cells.append(
+                    [
+                        str(row["route"]),
+                        f"{row['length_km']:.1f}",
+                        *_harm_sums(row, language),
+                        f"{row['incidents_per_100km']:.2f}",
+                    ]
+                )
+        elif before_after:
+            assert sites is not None and vac is not None
+            parts = [
+                patterns.before_after(
+                    incidents,
+                    site,
+                    months,
+                    change=change,
+                    radius_km=radius,
+                    vac_events=vac if not vac.empty else None,
+                )
+                for site in sites.to_dict("records")
+                for change in ("opening", "closing")
+                if site["start_date" if change == "opening" else "end_date"] is not None
+            ]
+            frame = pd.concat(parts, ignore_index=True)
+            if first_day is not None:
+                frame = frame[frame["pivot"] >= pd.Timestamp(first_day)]
+            if last_day is not None:
+                frame = frame[frame["pivot"] <= pd.Timestamp(last_day)]
+            frame = frame.reset_index(drop=True)
+            spans = {"harm_incidents": incidents["occurred_at"], "acled_vac": vac["event_date"]}
+            covered, described = [], []
+            for series, times in spans.items():
+                if times.empty:
+                    continue
+                low = pd.Timestamp(times.min()).tz_localize(None).normalize()
+                high = pd.Timestamp(times.max()).tz_localize(None).normalize()
+                described.append(
+                    f"{t('harm_series_' + series, language)} {low:%Y-%m-%d} – {high:%Y-%m-%d}"
+                )
+                covered.append((series, low, high))
+            frame["covered"] = [
+                any(
+                    s == row["series"] and low <= row["before_start"] and row["after_end"] <= high
+                    for s, low, high in covered
+                )
+                for row in frame.to_dict("records")
+            ]
+            table.title = t("harm_before_after", language).format(km=f"{radius:g}", months=months)
+            heads = [
+                "harm_site",
+                "harm_change",
+                "harm_date",
+                "harm_series",
+                "harm_before",
+                "harm_after",
+                "harm_rate_ratio",
+                "harm_p_value",
+                "harm_covered",
+            ]
+            for row in frame.to_dict("records"):
+                cells.append(
+                    [
+                        str(row["site"]),
+                        t(f"harm_{row['change']}", language),
+                        f"{row['pivot']:%Y-%m-%d}",
+                        t(f"harm_series_{row['series']}", language),
+                        number(row["before"], language),
+                        number(row["after"], language),
+                        _harm_ratio(row["rate_ratio"]),
+                        _harm_p(row["p_value"]),
+                        t("unit_yes" if row["covered"] else "unit_no", language),
+                    ]
+                )
+            note = t("harm_before_after_note", language).format(spans="; ".join(described))
+            if frame.empty:
+                note = t("harm_no_changes", language)
+        else:
+            frame = patterns.by_dimension(incidents, dimension, every)  # type: ignore[arg-type]
+            terms = {"category": categories(), "force": forces(), "activity": activities()}
+            table.title = f"{t('harm_incidents', language)} — {t('harm_' + dimension, language)}"
+            heads = ["harm_period"] if every else []
+            heads += [f"harm_{dimension}", "harm_count", "harm_killed", "harm_injured"]
+            for row in frame.to_dict("records"):
+                value = label(terms.get(dimension), row[dimension])  # type: ignore[arg-type]
+                head = [str(row["period"])] if every else []
+                cells.append([*head, value, *_harm_sums(row, language)])
+            if every:
+                frame["period"] = frame["period"].astype(str)
+        for key in heads:
+            right = key not in (
+                "harm_period",
+                "harm_site",
+                "harm_held",
+                "harm_route",
+                "harm_change",
+                "harm_date",
+                "harm_series",
+                f"harm_{dimension}",
+            )
+            table.add_column(t(key, language), justify="right" if right else "left")
+        for row_cells in cells:
+            table.add_row(*(escape(c) for c in row_cells))
+        console.print(table)
+        if note is not None:
+            console.print(note, style="dim", highlight=False, markup=False)
+        if out is not None:
+            if out.suffix.lower() == ".csv":
+                frame.to_csv(out, index=False)
+            else:
+                frame.to_excel(out, index=False)
+            console.print(f"{t('written', language)} {out}", highlight=False)
+
+
 @app.command()
 def demo(
     ctx: typer.Context,

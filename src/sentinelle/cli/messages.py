@@ -283,6 +283,90 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "examiner",
     ),
     "harm_report_written": ("Report written to {out}", "Rapport écrit dans {out}"),
+    "harm_period": ("Period", "Période"),
+    "harm_count": ("Incidents", "Incidents"),
+    "harm_site": ("Site", "Site"),
+    "harm_held": ("Held", "Tenu"),
+    "harm_route": ("Route", "Itinéraire"),
+    "harm_length_km": ("Length (km)", "Longueur (km)"),
+    "harm_per_100km": ("Per 100 km", "Pour 100 km"),
+    "harm_change": ("Change", "Changement"),
+    "harm_opening": ("opening", "ouverture"),
+    "harm_closing": ("closing", "fermeture"),
+    "harm_series": ("Series", "Série"),
+    "harm_series_harm_incidents": ("Harm incidents", "Incidents de dommages"),
+    "harm_series_acled_vac": ("ACLED violence against civilians", "ACLED violence contre civils"),
+    "harm_before": ("Before", "Avant"),
+    "harm_after": ("After", "Après"),
+    "harm_rate_ratio": ("Rate ratio", "Rapport des taux"),
+    "harm_p_value": ("p-value", "valeur p"),
+    "harm_covered": ("Data cover both windows", "Données sur les deux fenêtres"),
+    "harm_near_bases": (
+        "Incidents within {km} km of a site while it was held",
+        "Incidents à moins de {km} km d'un site pendant qu'il était tenu",
+    ),
+    "harm_along_routes": (
+        "Incidents within {km} km of a route",
+        "Incidents à moins de {km} km d'un itinéraire",
+    ),
+    "harm_before_after": (
+        "Within {km} km of each site, {months} months before and after it opened or closed",
+        "À moins de {km} km de chaque site, {months} mois avant et après son ouverture ou sa "
+        "fermeture",
+    ),
+    "harm_before_after_note": (
+        "Rate ratio: after / before, per day; p-value: exact two-sided test that the rate did not "
+        "change. Records: {spans}. A window outside them undercounts.",
+        "Rapport des taux : après / avant, par jour ; valeur p : test exact bilatéral d'un taux "
+        "inchangé. Données : {spans}. Une fenêtre hors de ces dates sous-compte.",
+    ),
+    "harm_routes_skipped": (
+        "{file}: {n} of {total} features left out:",
+        "{file} : {n} entités sur {total} écartées :",
+    ),
+    "harm_no_changes": (
+        "No site opened or closed in the period.",
+        "Aucun site ouvert ou fermé sur la période.",
+    ),
+    "harm_bad_choice": (
+        "{option} must be one of {choices}, not {value!r}",
+        "{option} doit valoir {choices}, pas {value!r}",
+    ),
+    "harm_bad_km": (
+        "{option} must be a positive number of kilometres, not {value}",
+        "{option} doit être un nombre positif de kilomètres, pas {value}",
+    ),
+    "harm_bad_months": (
+        "--months must be a whole number of months, at least 1, not {value}",
+        "--months doit être un nombre entier de mois, au moins 1, pas {value}",
+    ),
+    "harm_bad_month": (
+        "{option}: {value!r} — expected YYYY-MM, e.g. 2018-06",
+        "{option} : {value!r} — attendu AAAA-MM, p. ex. 2018-06",
+    ),
+    "harm_bad_range": (
+        "--from {first} is after --to {last}",
+        "--from {first} est après --to {last}",
+    ),
+    "harm_one_mode": (
+        "give only one of --bases, --routes, --before-after (each is a table of its own)",
+        "une seule option parmi --bases, --routes, --before-after (chacune est un tableau)",
+    ),
+    "harm_mode_option": (
+        "{option} sets the table by dimension; it does not apply with {mode}",
+        "{option} règle le tableau par dimension ; il ne s'applique pas avec {mode}",
+    ),
+    "harm_bad_out": (
+        "--out must end in .csv or .xlsx, not {name!r}",
+        "--out doit finir par .csv ou .xlsx, pas {name!r}",
+    ),
+    "harm_no_folder": ("no such folder: {folder}", "dossier introuvable : {folder}"),
+    "harm_no_sites": (
+        "no deployments in the store: import them first (sentinelle deployments import FILE)",
+        "aucun déploiement dans la base : importez-les d'abord (sentinelle deployments import "
+        "FICHIER)",
+    ),
+    "harm_unreadable": ("{file}: cannot be read: {reason}", "{file} : illisible : {reason}"),
 }
 
 

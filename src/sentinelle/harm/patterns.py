@@ -12,7 +12,7 @@ admin2_pcode, latitude, longitude, confidence``.
   missing upper bound as the lower bound (what is known, at least), so ``min <= max`` holds.
 * :func:`near_bases` — per site, the incidents within ``radius_km`` (great-circle distance) while
   the site was held: ``start_date <= day of the incident <= end_date``, both inclusive, a missing
-  start or end leaving that side open.
+  start or end leaving that side open. :func:`sites_of` makes the sites of stored deployments.
 * :func:`along_routes` — per route (LineStrings of longitude/latitude, read from a GeoJSON file
   by :func:`read_routes`), the incidents within ``buffer_km`` of the line. The distance from an
   incident to a segment is measured in a local equirectangular frame centred on the incident
@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -247,6 +247,56 @@ def near_bases(
     out = info.merge(table, on="site", how="left", validate="one_to_one")
     out["site"] = out["site"].astype(STRING)
     return out
+
+
+def sites_of(deployments: Iterable[Any]) -> pd.DataFrame:
+    """The sites frame (``name, latitude, longitude, start_date, end_date``) of deployments
+    (:class:`sentinelle.domain.deployments.Deployment`: ``name, latitude, longitude, start,
+    end``), one row per site and held period.
+
+    Deployments of the same name at the same place (to 4 decimals of a degree) whose periods
+    touch or overlap are one site held from the first start to the last end (a deployment file
+    splits a base's stay where its troops changed: that is not a closing). A name still held in
+    separate periods, or used at two places, is told apart by its dates, ``"Gao (2013-07-01 –
+    2016-12-31)"``; ``end_date`` is None while the site is held."""
+    groups: dict[tuple[str, float, float], list[tuple[Any, Any]]] = {}
+    for d in deployments:
+        key = (str(d.name), round(float(d.latitude), 4), round(float(d.longitude), 4))
+        groups.setdefault(key, []).append((_day(d.start), _day(d.end)))
+    rows: list[dict[str, Any]] = []
+    for (name, lat, lon), periods in groups.items():
+        periods.sort(key=lambda p: (p[0] is not None, p[0] or pd.Timestamp.min))
+        held: list[list[Any]] = []
+        for start, end in periods:
+            last = held[-1] if held else None
+            if last is not None and (
+                last[1] is None or start is None or start <= last[1] + pd.Timedelta(days=1)
+            ):
+                last[1] = None if last[1] is None or end is None else max(last[1], end)
+            else:
+                held.append([start, end])
+        for start, end in held:
+            rows.append(
+                {
+                    "name": name,
+                    "latitude": lat,
+                    "longitude": lon,
+                    "start_date": None if start is None else start.date(),
+                    "end_date": None if end is None else end.date(),
+                }
+            )
+    names = pd.Series([r["name"] for r in rows], dtype=object)
+    for row, twice in zip(rows, names.duplicated(keep=False), strict=True):
+        if twice:
+            start = row["start_date"].isoformat() if row["start_date"] is not None else "…"
+            end = row["end_date"].isoformat() if row["end_date"] is not None else "…"
+            row["name"] = f"{row['name']} ({start} – {end})"
+    seen: dict[str, int] = {}
+    for row in rows:  # the same name, place-apart, over the same dates
+        seen[row["name"]] = seen.get(row["name"], 0) + 1
+        if seen[row["name"]] > 1:
+            row["name"] = f"{row['name']} #{seen[row['name']]}"
+    return pd.DataFrame(rows, columns=list(SITE_COLUMNS))
 
 
 def _summarise_rows(
@@ -544,12 +594,12 @@ def before_after(
     months)``.
 
     ``incidents`` are harm incidents (``occurred_at``) or events (``event_date``);
-    ``vac_events`` (optional: e.g. :func:`sentinelle.threat.actors.load_vac_events`, used as
-    given) adds a second row. Columns: ``series`` (``harm_incidents`` or ``acled_vac``),
-    ``site, change, pivot, before_start, after_end, before, after, days_before, days_after,
-    rate_ratio`` (after / before per day; inf when nothing before, NaN when nothing at all),
-    ``p_value`` (exact, two-sided; 1 when nothing at all). The windows are taken as covered by
-    the data: an after window running past the data's end undercounts."""
+    ``vac_events`` (optional: events of violence against civilians with their ``latitude,
+    longitude``, used as given) adds a second row. Columns: ``series`` (``harm_incidents`` or
+    ``acled_vac``), ``site, change, pivot, before_start, after_end, before, after,
+    days_before, days_after, rate_ratio`` (after / before per day; inf when nothing before, NaN
+    when nothing at all), ``p_value`` (exact, two-sided; 1 when nothing at all). The windows are
+    taken as covered by the data: an after window running past the data's end undercounts."""
     if int(months) != months or months < 1:
         raise ValueError(f"months must be a whole number of months, at least 1, not {months!r}")
     if change not in ("opening", "closing"):

@@ -1,6 +1,7 @@
 """API: the civilian-harm register — incidents with their victims, sources, amends and timeline,
 mitigation measures, the export (redacted unless the role may export personal data), the
-patterns and the public summary.
+patterns (by dimension, around bases, before and after a base opened or closed), the public
+summary and the monthly report (HTML or PDF).
 
 The checks, the timeline, the audit entries and the encryption of names and contacts are the
 register's (:mod:`sentinelle.harm.register`); this module maps its answers to HTTP:
@@ -27,7 +28,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from openpyxl import Workbook
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
+from sqlalchemy import Connection, func, select
 from starlette.status import (
     HTTP_201_CREATED,
     HTTP_403_FORBIDDEN,
@@ -37,6 +38,8 @@ from starlette.status import (
 )
 
 from sentinelle.domain.harm import activities, categories, confidence_grades, forces, vocabulary
+from sentinelle.domain.vocabulary import Language
+from sentinelle.harm.patterns import Change, before_after, near_bases, sites_of
 from sentinelle.harm.register import (
     SMALL_COUNT,
     AmendsIn,
@@ -61,8 +64,12 @@ from sentinelle.harm.register import (
     update_incident,
     update_measure,
 )
+from sentinelle.harm.report import monthly_report, parse_report_month, report_pdf
+from sentinelle.store import events as event_store
 from sentinelle.store.database import Store
-from sentinelle.store.schema import harm_incidents, mitigation_measures
+from sentinelle.store.deployments import load_deployments
+from sentinelle.store.schema import events, harm_incidents, mitigation_measures
+from sentinelle.threat.actors import is_vac
 from sentinelle.web.access import Principal, Require, store_of
 from sentinelle.web.api.alerts import cipher_of, problems_out
 from sentinelle.web.api.schemas import MAX_ID, MAX_PAGE_SIZE, Page, RecordId
@@ -81,6 +88,15 @@ DIMENSIONS = ("category", "force", "activity", "quarter")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """Text a spreadsheet would read as a formula: written with a leading apostrophe."""
+RADIUS_KM, MIN_RADIUS_KM, MAX_RADIUS_KM = 10.0, 1.0, 100.0
+"""The radius around a base (km): default and bounds."""
+MONTHS, MAX_MONTHS = 6, 36
+"""Months before and after a base opened or closed: default and bound."""
+SERIES = ("harm_incidents", "acled_vac")
+"""The series compared before and after: the register's incidents, ACLED's violence against
+civilians."""
+VAC_COLUMNS = ("event_date", "event_type", "civilian_targeting", "latitude", "longitude")
+PDF = "application/pdf"
 
 # --- validators ------------------------------------------------------------------------------
 
@@ -487,6 +503,73 @@ class SummaryOut(BaseModel):
     rows: list[SummaryRowOut]
 
 
+class BaseRowOut(BaseModel):
+    """Incidents within the radius of a site while it was held."""
+
+    site: str = Field(
+        description="the deployment's name; a name held in separate periods, or at two places, "
+        "is told apart by its dates"
+    )
+    latitude: float
+    longitude: float
+    start_date: dt.date | None = Field(description="held from (the first deployment's start)")
+    end_date: dt.date | None = Field(description="held to (null while the site is held)")
+    incidents: int
+    killed_min: int
+    killed_max: int
+    injured_min: int
+    injured_max: int
+
+
+class BasesOut(BaseModel):
+    radius_km: float
+    first: dt.date | None
+    last: dt.date | None
+    rows: list[BaseRowOut]
+
+
+class BeforeAfterRowOut(BaseModel):
+    """One series within the radius of a site, in the months before and after it opened or
+    closed."""
+
+    series: Literal["harm_incidents", "acled_vac"] = Field(
+        description="harm_incidents (the register) or acled_vac (stored ACLED events of "
+        "violence against civilians)"
+    )
+    site: str
+    change: Literal["opening", "closing"]
+    pivot: dt.date = Field(description="the day it opened, or the first day it was not held")
+    before_start: dt.date
+    after_end: dt.date
+    before: int
+    after: int
+    days_before: int
+    days_after: int
+    rate_ratio: float | None = Field(
+        description="after / before, per day; null when nothing was recorded before"
+    )
+    p_value: float = Field(description="exact two-sided test that the rate did not change")
+    covered: bool = Field(
+        description="the series' records span both windows (else a window undercounts)"
+    )
+
+
+class SpanOut(BaseModel):
+    series: str
+    first: dt.date | None
+    last: dt.date | None
+
+
+class BeforeAfterOut(BaseModel):
+    months: int
+    radius_km: float
+    spans: list[SpanOut] = Field(
+        description="the first and last day of the register's incidents (harm_incidents) and "
+        "of the stored ACLED events (acled_vac)"
+    )
+    rows: list[BeforeAfterRowOut]
+
+
 # --- shared with the pages -------------------------------------------------------------------
 
 
@@ -620,6 +703,153 @@ def patterns(frame: pd.DataFrame, by: str) -> list[dict[str, Any]]:
         {"key": str(row["key"]), **{m: int(row[m]) for m in measures}}
         for row in grouped.to_dict("records")
     ]
+
+
+def stored_sites(connection: Connection) -> pd.DataFrame:
+    """The stored deployments as sites (:func:`sentinelle.harm.patterns.sites_of`: one row per
+    site and held period)."""
+    return sites_of(load_deployments(connection))
+
+
+def bases_rows(store: Store, frame: pd.DataFrame, radius_km: float) -> list[dict[str, Any]]:
+    """Per stored site, the incidents of ``frame`` within ``radius_km`` while it was held
+    (:func:`sentinelle.harm.patterns.near_bases`)."""
+    with store.reading() as connection:
+        sites = stored_sites(connection)
+    if sites.empty:
+        return []
+    table = near_bases(frame, sites, radius_km)
+    return [
+        {
+            **{k: _python(v) for k, v in row.items()},
+            "site": str(row["site"]),
+            "start_date": _day_of(row["start_date"]),
+            "end_date": _day_of(row["end_date"]),
+        }
+        for row in table.to_dict("records")
+    ]
+
+
+def _day_of(value: Any) -> dt.date | None:
+    value = _python(value)
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else pd.Timestamp(value).date()
+
+
+def vac_events(
+    connection: Connection, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """Stored events of violence against civilians (:func:`sentinelle.threat.actors.is_vac`)
+    from ``start`` to ``end`` (days, included), with their coordinates."""
+    frame = event_store.load_events(connection, columns=VAC_COLUMNS, start=start, end=end)
+    return frame[is_vac(frame)].reset_index(drop=True)
+
+
+def _span(connection: Connection, column: Any) -> tuple[dt.date | None, dt.date | None]:
+    first, last = connection.execute(select(func.min(column), func.max(column))).one()
+    return _day_of(first), _day_of(last)
+
+
+def before_after_rows(
+    store: Store, months: int, radius_km: float
+) -> tuple[list[dict[str, Any]], dict[str, tuple[dt.date | None, dt.date | None]]]:
+    """For each stored site's opening and closing with harm incidents or ACLED events of
+    violence against civilians within ``radius_km`` in the ``months`` months before or after:
+    :func:`sentinelle.harm.patterns.before_after`'s rows (one per series), each saying whether
+    the series' records cover both windows; and the span of each series' records."""
+    with store.reading() as connection:
+        sites = stored_sites(connection)
+        spans = {
+            "harm_incidents": _span(connection, harm_incidents.c.occurred_at),
+            "acled_vac": _span(connection, events.c.event_date),
+        }
+        if sites.empty:
+            return [], spans
+        pivots = [pd.Timestamp(d) for d in sites["start_date"].dropna()] + [
+            pd.Timestamp(d) + pd.Timedelta(days=1) for d in sites["end_date"].dropna()
+        ]
+        window = pd.DateOffset(months=months)
+        incidents = list_incidents(connection)
+        vac = vac_events(connection, min(pivots) - window, max(pivots) + window)
+    rows: list[dict[str, Any]] = []
+    changes: tuple[tuple[Change, str], ...] = (("opening", "start_date"), ("closing", "end_date"))
+    for site in sites.to_dict("records"):
+        for change, column in changes:
+            if site[column] is None or pd.isna(site[column]):
+                continue
+            table = before_after(
+                incidents, site, months, change=change, radius_km=radius_km, vac_events=vac
+            )
+            if int((table["before"] + table["after"]).sum()) == 0:
+                continue
+            for record in table.to_dict("records"):
+                first, last = spans[str(record["series"])]
+                start, end = record["before_start"].date(), record["after_end"].date()
+                ratio = float(record["rate_ratio"])
+                rows.append(
+                    {
+                        "series": str(record["series"]),
+                        "site": str(record["site"]),
+                        "change": change,
+                        "pivot": record["pivot"].date(),
+                        "before_start": start,
+                        "after_end": end,
+                        "before": int(record["before"]),
+                        "after": int(record["after"]),
+                        "days_before": int(record["days_before"]),
+                        "days_after": int(record["days_after"]),
+                        "rate_ratio": ratio if math.isfinite(ratio) else None,
+                        "p_value": float(record["p_value"]),
+                        "covered": first is not None
+                        and last is not None
+                        and first <= start
+                        and end <= last,
+                    }
+                )
+    return rows, spans
+
+
+def latest_incident_month(store: Store) -> str:
+    """``YYYY-MM`` of the newest incident (UTC); the current month when there is none."""
+    with store.reading() as connection:
+        newest = connection.execute(select(func.max(harm_incidents.c.occurred_at))).scalar()
+    if isinstance(newest, dt.datetime) and newest.tzinfo is not None:
+        newest = newest.astimezone(dt.UTC)
+    moment = newest or dt.datetime.now(dt.UTC)
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def report_month(store: Store, month: str | None) -> str:
+    """The month asked for (``YYYY-MM``, 1990 to :data:`MAX_YEAR`), by default the newest
+    incident's; :class:`HarmError` for anything else."""
+    chosen = month.strip() if month and month.strip() else latest_incident_month(store)
+    if chosen[:4].isdigit() and int(chosen[:4]) > MAX_YEAR:  # before the date arithmetic
+        raise HarmError(f"month: {chosen!r} — expected YYYY-MM from 1990 to {MAX_YEAR}")
+    parse_report_month(chosen)
+    return chosen
+
+
+def report_file(
+    store: Store, month: str, file_format: str, public: bool, language: Language
+) -> Response:
+    """The monthly report (:func:`sentinelle.harm.report.monthly_report`) as its self-contained
+    HTML page or as PDF (an attachment ``harm-report-YYYY-MM.pdf``). Never any personal data."""
+    html = monthly_report(store, month, language, public=public)
+    name = f"harm-report-{month}"
+    if file_format == "pdf":
+        return Response(
+            report_pdf(html),
+            media_type=PDF,
+            headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+        )
+    return Response(
+        html,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Disposition": f'inline; filename="{name}.html"'},
+    )
 
 
 def export_tables(
@@ -1053,6 +1283,86 @@ def summary_of(
         for row in frame.to_dict("records")
     ]
     return SummaryOut(by=by, first=start, last=end, threshold=SMALL_COUNT, rows=rows)
+
+
+RadiusQuery = Annotated[
+    float,
+    Query(ge=MIN_RADIUS_KM, le=MAX_RADIUS_KM, description="kilometres around each site"),
+]
+MonthsQuery = Annotated[
+    int, Query(ge=1, le=MAX_MONTHS, description="months before and after the change")
+]
+
+
+@router.get("/harm/patterns/bases", response_model=BasesOut)
+def bases_of(
+    request: Request,
+    principal: Principal = Depends(Require("view_harm")),
+    radius_km: RadiusQuery = RADIUS_KM,
+    first: DateQuery = None,
+    last: DateQuery = None,
+    force: CodeQuery = None,
+    category: CodeQuery = None,
+) -> BasesOut:
+    """Per stored site (deployments of one name and place whose periods touch are one site),
+    the incidents within ``radius_km`` while it was held, with killed and injured (min and max
+    summed)."""
+    store = store_of(request)
+    frame = incident_frame(store, first, last, force, category)
+    rows = bases_rows(store, frame, radius_km)
+    return BasesOut(
+        radius_km=radius_km, first=first, last=last, rows=[BaseRowOut(**r) for r in rows]
+    )
+
+
+@router.get("/harm/patterns/before-after", response_model=BeforeAfterOut)
+def before_after_of(
+    request: Request,
+    principal: Principal = Depends(Require("view_harm")),
+    months: MonthsQuery = MONTHS,
+    radius_km: RadiusQuery = RADIUS_KM,
+) -> BeforeAfterOut:
+    """For each stored site's opening and closing with harm incidents or ACLED events of
+    violence against civilians within ``radius_km`` in the ``months`` months before or after:
+    the counts before and after, the rate ratio (per day) and the exact two-sided p-value, one
+    row per series. ``covered`` is false when a window runs outside the series' records."""
+    rows, spans = before_after_rows(store_of(request), months, radius_km)
+    return BeforeAfterOut(
+        months=months,
+        radius_km=radius_km,
+        spans=[SpanOut(series=k, first=v[0], last=v[1]) for k, v in spans.items()],
+        rows=[BeforeAfterRowOut(**r) for r in rows],
+    )
+
+
+@router.get(
+    "/harm/report",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/html": {}, PDF: {}}},
+        422: {"description": "not a month YYYY-MM from 1990 to 2200"},
+    },
+)
+def report_of(
+    request: Request,
+    principal: Principal = Depends(Require("view_harm")),
+    month: Annotated[
+        str | None,
+        Query(max_length=20, description="YYYY-MM; default: the month of the newest incident"),
+    ] = None,
+    file_format: Annotated[Literal["html", "pdf"], Query(alias="format")] = "html",
+    public: Annotated[
+        bool, Query(description="counts of 1 or 2 suppressed, for publication")
+    ] = False,
+) -> Response:
+    """The monthly civilian-harm report in the caller's language: a self-contained HTML page
+    or its PDF. It never holds personal data (no names, no free text)."""
+    store = store_of(request)
+    try:
+        chosen = report_month(store, month)
+    except HarmError as exc:
+        raise unprocessable(str(exc)) from None
+    return report_file(store, chosen, file_format, public, principal.language)
 
 
 def known_events(rows: Iterable[Mapping[str, Any]]) -> set[int]:

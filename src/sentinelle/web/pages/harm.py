@@ -1,7 +1,8 @@
 """The civilian-harm pages: the register (``/harm``), the incident form (``/harm/new``), one
 incident with its victims, sources, amends, timeline and forms (``/harm/{id}``), the mitigation
-tracker (``/harm/measures``), the patterns (``/harm/patterns``) and the ACLED candidates
-(``/harm/candidates``).
+tracker (``/harm/measures``), the patterns (``/harm/patterns``: by dimension, around bases,
+before and after a base opened or closed), the monthly report (``/harm/report``, HTML or PDF)
+and the ACLED candidates (``/harm/candidates``).
 
 Every check, write, audit entry and the encryption of names are the register's
 (:mod:`sentinelle.harm.register`); lists and exports go through the same functions as the API
@@ -19,7 +20,7 @@ import importlib
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
@@ -62,6 +63,7 @@ from sentinelle.harm.register import (
     update_incident,
     update_measure,
 )
+from sentinelle.store.database import Store
 from sentinelle.store.schema import harm_incidents
 from sentinelle.web import figures, i18n
 from sentinelle.web.access import Principal, Require, store_of
@@ -441,6 +443,7 @@ def register_page(
         categories=choices("category", language),
         investigations=choices("investigation", language),
         screen=screen_available(),
+        report_month=service.latest_incident_month(store_of(request)),
     )
 
 
@@ -931,8 +934,13 @@ def patterns_page(
     first: DayQuery = None,
     last: DayQuery = None,
     force: CodeQuery = None,
+    radius_km: service.RadiusQuery = service.RADIUS_KM,
+    months: service.MonthsQuery = service.MONTHS,
 ) -> HTMLResponse:
-    """Incidents and killed by category, force, activity and quarter."""
+    """Incidents and killed by category, force, activity and quarter; incidents around each
+    stored site while it was held (``radius_km``, with the period and force filters); harm
+    incidents and ACLED violence against civilians in the ``months`` months before and after
+    each site opened or closed (all incidents: the windows are the period)."""
     language = principal.language
     frame = service.incident_frame(
         store_of(request), _day_filter(first), _day_filter(last), force or None
@@ -955,6 +963,8 @@ def patterns_page(
                 ],
             }
         )
+    store = store_of(request)
+    changes, spans = before_after_view(store, months, radius_km, language)
     return render(
         request,
         "harm/patterns.html",
@@ -963,7 +973,114 @@ def patterns_page(
         total=len(frame),
         filters={"first": first or "", "last": last or "", "force": force or ""},
         forces=choices("force", language),
+        radius_km=radius_km,
+        radius_text=i18n.number(radius_km, language, 0 if radius_km == int(radius_km) else 1),
+        months=months,
+        bounds={
+            "radius_min": int(service.MIN_RADIUS_KM),
+            "radius_max": int(service.MAX_RADIUS_KM),
+            "months_max": service.MAX_MONTHS,
+        },
+        bases=bases_view(service.bases_rows(store, frame, radius_km), language),
+        changes=changes,
+        spans=spans,
     )
+
+
+def held_text(start: dt.date | None, end: dt.date | None, language: Language) -> str:
+    return f"{i18n.date(start, language) if start else '…'} – " + (
+        i18n.date(end, language) if end else i18n.translate("harm.bases.still_held", language)
+    )
+
+
+def bases_view(rows: Sequence[Mapping[str, Any]], language: Language) -> list[dict[str, Any]]:
+    """The rows of :func:`service.bases_rows` with their texts."""
+    return [
+        {
+            **r,
+            "held_text": held_text(r["start_date"], r["end_date"], language),
+            "killed_text": range_text(r["killed_min"], r["killed_max"], language),
+            "injured_text": range_text(r["injured_min"], r["injured_max"], language),
+        }
+        for r in rows
+    ]
+
+
+def ratio_text(value: float | None, before: int, after: int, language: Language) -> str:
+    """The rate ratio: ∞ when nothing was recorded before but something after, – when
+    nothing at all."""
+    if value is None:
+        return "∞" if before == 0 and after > 0 else "–"
+    return i18n.number(value, language, 2)
+
+
+def p_text(value: float, language: Language) -> str:
+    return (
+        "< " + i18n.number(0.001, language, 3) if value < 0.001 else i18n.number(value, language, 3)
+    )
+
+
+def before_after_view(
+    store: Store, months: int, radius_km: float, language: Language
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """One row per site and change with each series' counts before and after, rate ratio and
+    p-value (:func:`service.before_after_rows`), and the span of each series' records."""
+    rows, spans = service.before_after_rows(store, months, radius_km)
+    grouped: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        key = (r["site"], r["change"])
+        entry = grouped.setdefault(
+            key,
+            {
+                "site": r["site"],
+                "change": r["change"],
+                "change_text": i18n.translate(f"harm.before_after.{r['change']}", language),
+                "pivot": r["pivot"],
+                "pivot_text": i18n.date(r["pivot"], language),
+                "window_text": f"{i18n.date(r['before_start'], language)} – "
+                f"{i18n.date(r['after_end'], language)}",
+                "series": {},
+            },
+        )
+        entry["series"][r["series"]] = {
+            **r,
+            "ratio_text": ratio_text(r["rate_ratio"], r["before"], r["after"], language),
+            "p_text": p_text(r["p_value"], language),
+        }
+    span_rows = [
+        {
+            "series": name,
+            "label": i18n.translate(f"harm.before_after.records.{name}", language),
+            "text": f"{i18n.date(first, language)} – {i18n.date(last, language)}"
+            if first is not None and last is not None
+            else i18n.translate("harm.before_after.no_records", language),
+        }
+        for name, (first, last) in spans.items()
+    ]
+    return list(grouped.values()), span_rows
+
+
+# --- the monthly report ----------------------------------------------------------------------
+
+
+@router.get("/harm/report", response_class=Response)
+def report_page(
+    request: Request,
+    principal: Principal = Depends(Require("view_harm")),
+    month: Annotated[str | None, Query(max_length=20)] = None,
+    file_format: Annotated[Literal["html", "pdf"], Query(alias="format")] = "html",
+    public: bool = False,
+) -> Response:
+    """The monthly report (default: the month of the newest incident) as its self-contained
+    HTML page, to read, print or save, or as PDF (an attachment). No personal data."""
+    store = store_of(request)
+    try:
+        chosen = service.report_month(store, month)
+    except HarmError:
+        raise service.unprocessable(
+            i18n.translate("harm.report.bad_month", principal.language, month=month or "")
+        ) from None
+    return service.report_file(store, chosen, file_format, public, principal.language)
 
 
 # --- ACLED candidates ------------------------------------------------------------------------
