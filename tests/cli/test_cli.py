@@ -102,6 +102,7 @@ def test_the_readme_use_your_own_data_commands_work(tmp_path: Path, shared_data:
         "maps": tmp_path / "maps",
         "candidates.csv": tmp_path / "candidates.csv",
         "harm-2018-12.pdf": tmp_path / "harm-2018-12.pdf",
+        "afrobarometer_mali_round7.sav": shared_data / "surveys/afrobarometer_mali_round7.sav",
     }
     # a small early-warning log of our own, in the documented template (docs/alerts.md)
     (tmp_path / "ewrr_log.csv").write_text(

@@ -2617,6 +2617,171 @@ def harm_patterns(
             console.print(f"{t('written', language)} {out}", highlight=False)
 
 
+survey_app = typer.Typer(
+    help="Population surveys: SPSS files (Afrobarometer), KoboToolbox/ODK exports / Enquêtes",
+    no_args_is_help=True,
+)
+app.add_typer(survey_app, name="survey")
+
+
+@survey_app.command("import")
+def survey_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="SPSS .sav file or Kobo/ODK export (CSV, XLSX)")],
+    form: Annotated[
+        Path | None, typer.Option("--form", help="The XLSForm of a Kobo/ODK export (.xlsx)")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Survey name (default: file name)")] = None,
+    round_: Annotated[
+        str | None, typer.Option("--round", help="Round, e.g. 7 (default: from the file name)")
+    ] = None,
+    country: Annotated[str | None, typer.Option(help="Country, e.g. Mali")] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write rejected answers here (default: var/reports/rejected-<id>.csv)"),
+    ] = None,
+) -> None:
+    """Import a survey file: answers, labels, value labels, missing codes and weights."""
+    from sentinelle.surveys.importer import import_survey
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        with _progress(file.name):
+            result = import_survey(
+                _open(options), file, form, name, round_, country, actor=_actor()
+            )
+        console.print(
+            f"{t('survey_imported', language)}: {result.name} "
+            f"({t('file', language).lower()} {file.name}, survey {result.survey_id}, "
+            f"import {result.import_id})",
+            highlight=False,
+        )
+        start, end = result.fieldwork
+        lines = [
+            (t("format", language), result.format),
+            (t("survey_round", language), result.round or "?"),
+            (t("survey_respondents", language), number(result.respondents, language)),
+            (t("survey_variables", language), number(result.variables, language)),
+            (t("survey_weight", language), result.weight or t("survey_no_weight", language)),
+            (t("survey_fieldwork", language), f"{start or '?'} .. {end or '?'}"),
+            (t("survey_rejected_values", language), number(len(result.problems), language)),
+        ]
+        for label, value in lines:
+            console.print(f"  {label}: {value}", highlight=False)
+        if result.problems:
+            _report_rejected(options, result.problems, result.import_id, report, shown=20)
+
+
+@survey_app.command("list")
+def survey_list(ctx: typer.Context) -> None:
+    """The stored surveys: name, round, fieldwork, respondents, weight, file."""
+    from sentinelle.surveys.importer import stored_surveys
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        found = stored_surveys(_open(options))
+        if not found:
+            console.print(t("survey_none", language))
+            return
+        table = Table(
+            "#",
+            t("survey_name", language),
+            t("survey_round", language),
+            t("survey_fieldwork", language),
+            t("survey_respondents", language),
+            t("survey_weight", language),
+            t("format", language),
+            t("file", language),
+            title=t("surveys", language),
+        )
+        for s in found:
+            table.add_row(
+                str(s.id),
+                s.name,
+                s.round or "",
+                f"{s.fieldwork_start or '?'} .. {s.fieldwork_end or '?'}",
+                number(s.respondents, language),
+                s.design.weight or "",
+                s.format,
+                s.source_file,
+            )
+        console.print(table)
+
+
+@survey_app.command("estimate")
+def survey_estimate(
+    ctx: typer.Context,
+    indicator: Annotated[
+        str, typer.Option(help="An indicator of surveys/data/indicators.csv")
+    ] = "felt_unsafe_walking",
+    by: Annotated[
+        str, typer.Option(help="region, sex, age_group or urban_rural (with the national row)")
+    ] = "region",
+    min_n: Annotated[
+        int, typer.Option("--min-n", help="Fewer valid answers than this: estimate suppressed")
+    ] = 30,
+    out: Annotated[Path | None, typer.Option(help="Write the table to .csv or .xlsx")] = None,
+) -> None:
+    """Weighted share of an indicator per stored survey round, with 95% intervals."""
+    from sentinelle.store.surveys import list_surveys, load_survey
+    from sentinelle.surveys.estimates import GROUP_KINDS, estimate_rounds
+    from sentinelle.surveys.indicators import IndicatorError, default_indicators
+
+    options: Options = ctx.obj
+    language = options.language
+    with user_errors(options):
+        indicators = default_indicators()
+        if indicator not in indicators:
+            raise UserError(
+                f"--indicator must be one of {', '.join(indicators)}, not {indicator!r}"
+            )
+        if by not in GROUP_KINDS or by == "national":
+            raise UserError(f"--by must be region, sex, age_group or urban_rural, not {by!r}")
+        if not 1 <= min_n <= 10_000:
+            raise UserError(f"--min-n must be from 1 to 10,000, not {min_n}")
+        if out is not None and out.suffix not in (".csv", ".xlsx"):
+            raise UserError(f"--out must end in .csv or .xlsx, not {out.name!r}")
+        with _open(options).reading() as connection:
+            stored = list_surveys(connection)
+            if not stored:
+                raise UserError("no survey stored: sentinelle survey import FILE")
+            surveys = {(s.round or s.name): load_survey(connection, s.id) for s in stored}
+            dates = {(s.round or s.name): s.fieldwork_start for s in stored if s.fieldwork_start}
+        try:
+            frame = estimate_rounds(
+                surveys,
+                indicator,
+                dates,
+                by=("national", by),
+                min_n=min_n,
+            )
+        except (IndicatorError, ValueError) as exc:
+            raise UserError(str(exc)) from None
+        table = Table(title=f"{indicator} · {by}")
+        for key in ("survey_round", "survey_group", "survey_n", "survey_share"):
+            table.add_column(t(key, language), justify="right" if key != "survey_group" else "left")
+        for row in frame.itertuples(index=False):
+            if not row.covered:
+                share = t("survey_not_covered", language)
+            elif row.share != row.share:
+                share = t("survey_too_few", language)
+            else:
+                share = f"{row.share:.1%} [{row.lower:.1%}–{row.upper:.1%}]"
+            table.add_row(str(row.round), str(row.group), number(int(row.n), language), share)
+        console.print(table)
+        asked = sorted(frame["round"].astype(str).unique())
+        skipped = sorted(set(surveys) - set(asked))
+        if skipped:
+            console.print(
+                f"[dim]{t('survey_not_asked', language)}: {', '.join(skipped)}[/]", highlight=False
+            )
+        if out is not None:
+            _write_frame(frame, out, "--out")
+            console.print(f"{t('written', language)} {out}")
+
+
 @app.command()
 def demo(
     ctx: typer.Context,

@@ -690,3 +690,49 @@ measure_incidents = Table(
     Column("incident_id", Integer, ForeignKey("harm_incidents.id"), nullable=False),
     UniqueConstraint("measure_id", "incident_id"),
 )
+
+# surveys (issue 9): one row per imported file, its variables, and one row per respondent
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("round", String(40)),
+    Column("country", String(60)),
+    Column("fieldwork_start", Date),
+    Column("fieldwork_end", Date),
+    Column("source_file", Text, nullable=False),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("format", String(10), nullable=False),  # spss, kobo
+    Column("design", Text, nullable=False),  # JSON: weight, strata, cluster, weights
+    Column("respondents", Integer, nullable=False),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+survey_variables = Table(
+    "survey_variables",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("survey_id", Integer, ForeignKey("surveys.id"), nullable=False),
+    Column("position", Integer, nullable=False),  # the column's place in the file
+    Column("name", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("kind", String(10), nullable=False),  # number, text
+    Column("system", Boolean, nullable=False),  # Kobo system column, not a question
+    Column("value_labels", Text, nullable=False),  # JSON list of [code, label]
+    Column("missing", Text, nullable=False),  # JSON list of codes
+    Column("translations", Text),  # JSON: language → {label, values: [[code, label]...]}
+    UniqueConstraint("survey_id", "name"),
+    UniqueConstraint("survey_id", "position"),
+)
+
+survey_responses = Table(
+    "survey_responses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("survey_id", Integer, ForeignKey("surveys.id"), nullable=False),
+    Column("respondent", Integer, nullable=False),  # position in the file, from 0
+    Column("answers", Text, nullable=False),  # JSON object: variable → raw code
+    UniqueConstraint("survey_id", "respondent"),
+)

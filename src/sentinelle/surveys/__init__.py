@@ -1,0 +1,1 @@
+"""Population surveys: harmonised indicators and design-based estimates."""
