@@ -189,6 +189,7 @@ def test_stale_threat_pictures_are_flagged(demo_store: Store) -> None:
         ({"decided_by": "  "}, "who decided is required"),
         ({"rationale": ""}, "reason for the decision is required"),
         ({"rationale": "x" * 4001}, "at most 4,000 characters"),
+        ({"decided_by": "Force\x00Commander"}, "control characters"),
         ({"decided_at": dt.datetime(2100, 1, 1, tzinfo=dt.UTC)}, "in the future"),
         ({"decided_at": dt.datetime(2018, 1, 1, tzinfo=dt.UTC)}, "before plan"),
     ],

@@ -236,6 +236,7 @@ def test_the_api_saves_plans_for_those_who_may_run_them(
     headers = {"X-CSRF-Token": csrf_of(analyst)}
     for bad, message in (
         ({"title": ""}, "title"),
+        ({"title": "a\x00b"}, "control characters"),
         ({"close": ["Atlantis"]}, "Atlantis"),
         ({"assessment_id": 999}, "no threat assessment #999"),
         ({"speed": 3}, "speed"),

@@ -28,6 +28,7 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from sentinelle.accounts import now, record
+from sentinelle.domain.alerts import plain_text
 from sentinelle.domain.vocabulary import plan_decisions
 from sentinelle.panel import load_panel
 from sentinelle.planning.plan import NamedPlan, month_period, posture_coverage
@@ -75,6 +76,8 @@ def _text(value: str | None, what: str, required: bool = True) -> str:
         raise DecisionError(f"{what} is required")
     if len(clean) > MAX_TEXT:
         raise DecisionError(f"{what}: at most {MAX_TEXT:,} characters, not {len(clean):,}")
+    if clean and not plain_text(clean):
+        raise DecisionError(f"{what}: control characters or invalid text — expected plain text")
     return clean
 
 
