@@ -560,6 +560,29 @@ def update_incident(
     return version
 
 
+def _add_to_incident(
+    store: Store,
+    incident_id: int,
+    expected_version: int,
+    table: Any,
+    row: Mapping[str, Any],
+    details: Mapping[str, Any],
+    action: str,
+    record_type: str,
+    actor: str,
+) -> int:
+    """Insert ``row`` under the incident (locked at ``expected_version``), bump the incident's
+    version and write the step and the audit entry with ``details`` (never personal data)."""
+    with store.transaction() as connection:
+        _lock(connection, incident_id, expected_version)
+        now = clock()
+        connection.execute(insert(table).values(incident_id=incident_id, **row))
+        version = _bump(connection, incident_id, expected_version, now)
+        _step(connection, incident_id, action, actor, now, details, version)
+        record(connection, actor, "create", record_type, incident_id, after=dict(details))
+    return version
+
+
 def add_victim(
     store: Store,
     incident_id: int,
@@ -570,16 +593,11 @@ def add_victim(
 ) -> int:
     """Add a victim; returns the incident's new version (the name never reaches the log)."""
     _check(victim.problems())
-    with store.transaction() as connection:
-        _lock(connection, incident_id, expected_version)
-        now = clock()
-        row = _victim_row(victim, cipher)
-        connection.execute(insert(harm_victims).values(incident_id=incident_id, **row))
-        version = _bump(connection, incident_id, expected_version, now)
-        details = _audit_view(row)
-        _step(connection, incident_id, "victim_added", actor, now, details, version)
-        record(connection, actor, "create", "harm_victim", incident_id, after=details)
-    return version
+    row = _victim_row(victim, cipher)
+    return _add_to_incident(
+        store, incident_id, expected_version, harm_victims, row, _audit_view(row),
+        "victim_added", "harm_victim", actor,
+    )  # fmt: skip
 
 
 def add_source(
@@ -592,16 +610,12 @@ def add_source(
 ) -> int:
     """Add a source; returns the incident's new version."""
     _check(source.problems(clock()))
-    with store.transaction() as connection:
-        _lock(connection, incident_id, expected_version)
-        now = clock()
-        row = _source_row(source, cipher)
-        connection.execute(insert(harm_sources).values(incident_id=incident_id, **row))
-        version = _bump(connection, incident_id, expected_version, now)
-        details = _audit_view({k: v for k, v in row.items() if k != "account"})
-        _step(connection, incident_id, "source_added", actor, now, details, version)
-        record(connection, actor, "create", "harm_source", incident_id, after=details)
-    return version
+    row = _source_row(source, cipher)
+    details = _audit_view({k: v for k, v in row.items() if k != "account"})
+    return _add_to_incident(
+        store, incident_id, expected_version, harm_sources, row, details,
+        "source_added", "harm_source", actor,
+    )  # fmt: skip
 
 
 def add_amends(
@@ -614,17 +628,12 @@ def add_amends(
 ) -> int:
     """Record amends offered; returns the incident's new version."""
     _check(amends.problems(clock().date()))
-    with store.transaction() as connection:
-        _lock(connection, incident_id, expected_version)
-        now = clock()
-        row = {**asdict(amends), "recipient": cipher.encrypt(_blank(amends.recipient))}
-        row["currency"] = amends.currency.upper() if amends.currency else None
-        connection.execute(insert(harm_amends).values(incident_id=incident_id, **row, version=1))
-        version = _bump(connection, incident_id, expected_version, now)
-        details = _audit_view(row)
-        _step(connection, incident_id, "amends_added", actor, now, details, version)
-        record(connection, actor, "create", "harm_amends", incident_id, after=details)
-    return version
+    row = {**asdict(amends), "recipient": cipher.encrypt(_blank(amends.recipient))}
+    row["currency"] = amends.currency.upper() if amends.currency else None
+    return _add_to_incident(
+        store, incident_id, expected_version, harm_amends, {**row, "version": 1},
+        _audit_view(row), "amends_added", "harm_amends", actor,
+    )  # fmt: skip
 
 
 def answer_amends(
