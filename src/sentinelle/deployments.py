@@ -14,14 +14,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection
-
-from sentinelle.domain.audit import AuditEntry
 from sentinelle.domain.deployments import Deployment
 from sentinelle.readers.deployments import read_deployments
 from sentinelle.readers.files import sha256
 from sentinelle.readers.problems import FileRejected, Problem
-from sentinelle.store import audit, imports
+from sentinelle.store import imports
 from sentinelle.store.database import Store
 from sentinelle.store.deployments import load_deployments, replace_deployments
 
@@ -70,27 +67,6 @@ class DeploymentImport:
         }
 
 
-def _audit(
-    connection: Connection,
-    actor: str,
-    import_id: int,
-    after: dict[str, object],
-    detail: str,
-) -> None:
-    audit.append(
-        connection,
-        AuditEntry(
-            at=imports.now(),
-            actor=actor,
-            action="import",
-            record_type="import",
-            record_id=str(import_id),
-            after=after,
-            detail=detail,
-        ),
-    )
-
-
 def ingest_deployments(store: Store, path: str | Path, actor: str = "system") -> DeploymentImport:
     """Read a deployments file and store its records under the source of its kind, replacing
     that source's previous records, in one transaction with the import log and an audit entry.
@@ -105,7 +81,7 @@ def ingest_deployments(store: Store, path: str | Path, actor: str = "system") ->
     except FileRejected as exc:
         with store.transaction() as connection:
             import_id = imports.record_failed_import(connection, KIND, name, exc.reason)
-            _audit(
+            imports.audit_import(
                 connection,
                 actor,
                 import_id,
@@ -146,7 +122,7 @@ def ingest_deployments(store: Store, path: str | Path, actor: str = "system") ->
         )
         counts = result.counts()
         imports.finish_import(connection, import_id, counts)
-        _audit(
+        imports.audit_import(
             connection,
             actor,
             import_id,

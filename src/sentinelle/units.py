@@ -14,14 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection
 
-from sentinelle.domain.audit import AuditEntry
 from sentinelle.domain.units import UnitRecord
 from sentinelle.readers.files import sha256
 from sentinelle.readers.problems import FileRejected, Problem
 from sentinelle.readers.units import SOURCE, read_units
-from sentinelle.store import audit, imports
+from sentinelle.store import imports
 from sentinelle.store.database import Store
 from sentinelle.store.units import load_units, replace_units
 
@@ -63,23 +61,6 @@ class UnitImport:
         }
 
 
-def _audit(
-    connection: Connection, actor: str, import_id: int, after: dict[str, object], detail: str
-) -> None:
-    audit.append(
-        connection,
-        AuditEntry(
-            at=imports.now(),
-            actor=actor,
-            action="import",
-            record_type="import",
-            record_id=str(import_id),
-            after=after,
-            detail=detail,
-        ),
-    )
-
-
 def ingest_units(store: Store, path: str | Path, actor: str = "system") -> UnitImport:
     """Read a units template and store its units, replacing the template's previous units of
     the same missions, in one transaction with the import log and an audit entry. Raises
@@ -94,7 +75,7 @@ def ingest_units(store: Store, path: str | Path, actor: str = "system") -> UnitI
     except FileRejected as exc:
         with store.transaction() as connection:
             import_id = imports.record_failed_import(connection, KIND, name, exc.reason)
-            _audit(
+            imports.audit_import(
                 connection,
                 actor,
                 import_id,
@@ -128,7 +109,7 @@ def ingest_units(store: Store, path: str | Path, actor: str = "system") -> UnitI
         )
         counts = result.counts()
         imports.finish_import(connection, import_id, counts)
-        _audit(
+        imports.audit_import(
             connection,
             actor,
             import_id,

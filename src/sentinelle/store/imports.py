@@ -11,7 +11,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, func, insert, select, update
 
+from sentinelle.domain.audit import AuditEntry
 from sentinelle.readers.problems import Problem
+from sentinelle.store import audit
 from sentinelle.store.bulk import bulk_insert
 from sentinelle.store.schema import imports, rejected_rows
 
@@ -174,3 +176,22 @@ def data_version(connection: Connection) -> tuple[int, int | None, str | None]:
         select(func.count(), func.max(imports.c.id), func.max(imports.c.finished_at))
     ).one()
     return int(count), last, None if finished is None else str(finished)
+
+
+def audit_import(
+    connection: Connection, actor: str, import_id: int, after: dict[str, object], detail: str
+) -> None:
+    """The audit entry of a file import (its counts in ``after``; ``detail`` cut at 2,000
+    characters), in the caller's transaction."""
+    audit.append(
+        connection,
+        AuditEntry(
+            at=now(),
+            actor=actor,
+            action="import",
+            record_type="import",
+            record_id=str(import_id),
+            after=after,
+            detail=detail[:2000],
+        ),
+    )

@@ -14,15 +14,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from sentinelle.domain.audit import AuditEntry
 from sentinelle.domain.surveys import SurveyData
 from sentinelle.readers.files import sha256
 from sentinelle.readers.problems import FileRejected, Problem, ProblemLog
 from sentinelle.readers.surveys import read_survey
-from sentinelle.store import audit, imports
+from sentinelle.store import imports
 from sentinelle.store.database import Store
 from sentinelle.store.surveys import SurveyRecord, find_by_sha256, list_surveys, save_survey
 
@@ -83,27 +81,10 @@ def fieldwork_dates(data: SurveyData) -> tuple[dt.date | None, dt.date | None]:
     return None, None
 
 
-def _audit(
-    connection: Connection, actor: str, import_id: int, after: dict[str, object], detail: str
-) -> None:
-    audit.append(
-        connection,
-        AuditEntry(
-            at=imports.now(),
-            actor=actor,
-            action="import",
-            record_type="import",
-            record_id=str(import_id),
-            after=after,
-            detail=detail[:2000],
-        ),
-    )
-
-
 def _refuse(store: Store, actor: str, path: Path, reason: str) -> FileRejected:
     with store.transaction() as connection:
         import_id = imports.record_failed_import(connection, KIND, str(path), reason)
-        _audit(
+        imports.audit_import(
             connection,
             actor,
             import_id,
@@ -196,7 +177,7 @@ def _store(
         )
         counts = result.counts()
         imports.finish_import(connection, import_id, counts)
-        _audit(
+        imports.audit_import(
             connection,
             actor,
             import_id,
